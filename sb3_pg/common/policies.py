@@ -1,0 +1,148 @@
+"""
+Policies for the policy-gradient family.
+
+- :class:`ActorPolicy`: an actor only (no value network), for vanilla REINFORCE. It is SB3's
+  ``ActorCriticPolicy`` with the critic removed, so every action distribution, gSDE, the features
+  extractors and ``predict()`` work as in SB3, and nothing is computed for a value at each step.
+- :class:`SplitActorCriticPolicy`: SB3's ``ActorCriticPolicy`` whose actor and critic have their own
+  optimizers, so that each can take its own step size (REINFORCE with a learned baseline, TD actor-critic).
+"""
+
+from typing import Any
+
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.torch_layers import CombinedExtractor, MlpExtractor, NatureCNN
+from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
+
+
+class ActorPolicy(ActorCriticPolicy):
+    """
+    Actor-only policy: the action distribution pi(a|s), without a value network.
+
+    It takes the arguments of SB3's ``ActorCriticPolicy``. ``net_arch`` is a list of hidden layer sizes
+    (or ``dict(pi=[...])``); a ``vf`` entry is refused since there is no value network.
+    ``forward()`` and ``evaluate_actions()`` return ``None`` in place of the values.
+    """
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space, lr_schedule: Schedule, **kwargs: Any):
+        net_arch = kwargs.get("net_arch")
+        if isinstance(net_arch, dict):
+            if set(net_arch) - {"pi"}:
+                raise ValueError(
+                    f"net_arch={net_arch!r}: this policy has no value network, only the 'pi' key is allowed "
+                    "(or pass a list of layer sizes)"
+                )
+            kwargs["net_arch"] = list(net_arch.get("pi", []))
+        if kwargs.get("share_features_extractor") is False:
+            raise ValueError("share_features_extractor=False: this policy has no value network to share with")
+        kwargs["share_features_extractor"] = True
+        super().__init__(observation_space, action_space, lr_schedule, **kwargs)
+
+    def _build_mlp_extractor(self) -> None:
+        pi_arch = self.net_arch if isinstance(self.net_arch, list) else self.net_arch.get("pi", [])
+        # An empty value branch: MlpExtractor then holds no parameters for it
+        self.mlp_extractor = MlpExtractor(
+            self.features_dim, net_arch=dict(pi=pi_arch, vf=[]), activation_fn=self.activation_fn, device=self.device
+        )
+
+    def _build(self, lr_schedule: Schedule) -> None:
+        super()._build(lr_schedule)
+        # REINFORCE has no critic: drop the value head built by the parent and optimise the actor alone
+        del self.value_net
+        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)  # type: ignore[call-arg]
+
+    def actor_parameters(self) -> list[th.nn.Parameter]:
+        """The parameters of pi(a|s): all of them."""
+        return list(self.parameters())
+
+    def forward(self, obs: th.Tensor, deterministic: bool = False) -> tuple[th.Tensor, None, th.Tensor]:  # type: ignore[override]
+        """
+        Sample an action.
+
+        :param obs: Observation
+        :param deterministic: Whether to sample or use deterministic actions
+        :return: action, ``None`` (no value) and log probability of the action
+        """
+        distribution = self.get_distribution(obs)
+        actions = distribution.get_actions(deterministic=deterministic)
+        log_prob = distribution.log_prob(actions)
+        actions = actions.reshape((-1, *self.action_space.shape))  # type: ignore[misc]
+        return actions, None, log_prob
+
+    def evaluate_actions(self, obs: PyTorchObs, actions: th.Tensor) -> tuple[None, th.Tensor, th.Tensor | None]:  # type: ignore[override]
+        """
+        :param obs: Observation
+        :param actions: Actions
+        :return: ``None`` (no value), log likelihood of the actions and entropy of the action distribution
+        """
+        distribution = self.get_distribution(obs)
+        return None, distribution.log_prob(actions), distribution.entropy()
+
+    def predict_values(self, obs: PyTorchObs) -> th.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} has no value network")
+
+
+class ActorCnnPolicy(ActorPolicy):
+    """:class:`ActorPolicy` with a CNN features extractor (NatureCNN) for image observations."""
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space, lr_schedule: Schedule, **kwargs: Any):
+        kwargs.setdefault("features_extractor_class", NatureCNN)
+        super().__init__(observation_space, action_space, lr_schedule, **kwargs)
+
+
+class MultiInputActorPolicy(ActorPolicy):
+    """:class:`ActorPolicy` for Dict observation spaces (CombinedExtractor)."""
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space, lr_schedule: Schedule, **kwargs: Any):
+        kwargs.setdefault("features_extractor_class", CombinedExtractor)
+        super().__init__(observation_space, action_space, lr_schedule, **kwargs)
+
+
+class SplitActorCriticPolicy(ActorCriticPolicy):
+    """
+    SB3's ``ActorCriticPolicy`` with one optimizer for the actor (``optimizer``) and one for the critic
+    (``critic_optimizer``), so each can have its own step size.
+
+    The critic's parameters are the value head, the value branch of the MLP extractor and, when
+    ``share_features_extractor=False``, the critic's features extractor. A shared features extractor belongs
+    to the actor: only the policy loss trains it.
+    """
+
+    def _build(self, lr_schedule: Schedule) -> None:
+        super()._build(lr_schedule)
+        critic_ids = {id(param) for param in self.critic_parameters()}
+        actor_params = [param for param in self.parameters() if id(param) not in critic_ids]
+        self.optimizer = self.optimizer_class(actor_params, lr=lr_schedule(1), **self.optimizer_kwargs)  # type: ignore[call-arg]
+        self.critic_optimizer = self.optimizer_class(
+            self.critic_parameters(), lr=lr_schedule(1), **self.optimizer_kwargs  # type: ignore[call-arg]
+        )
+
+    def critic_parameters(self) -> list[th.nn.Parameter]:
+        """The parameters of V(s)."""
+        modules: list[th.nn.Module] = [self.mlp_extractor.value_net, self.value_net]
+        if not self.share_features_extractor:
+            modules.append(self.vf_features_extractor)
+        return [param for module in modules for param in module.parameters()]
+
+    def actor_parameters(self) -> list[th.nn.Parameter]:
+        """The parameters of pi(a|s) (including a shared features extractor)."""
+        critic_ids = {id(param) for param in self.critic_parameters()}
+        return [param for param in self.parameters() if id(param) not in critic_ids]
+
+
+class SplitActorCriticCnnPolicy(SplitActorCriticPolicy):
+    """:class:`SplitActorCriticPolicy` with a CNN features extractor (NatureCNN)."""
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space, lr_schedule: Schedule, **kwargs: Any):
+        kwargs.setdefault("features_extractor_class", NatureCNN)
+        super().__init__(observation_space, action_space, lr_schedule, **kwargs)
+
+
+class MultiInputSplitActorCriticPolicy(SplitActorCriticPolicy):
+    """:class:`SplitActorCriticPolicy` for Dict observation spaces (CombinedExtractor)."""
+
+    def __init__(self, observation_space: spaces.Space, action_space: spaces.Space, lr_schedule: Schedule, **kwargs: Any):
+        kwargs.setdefault("features_extractor_class", CombinedExtractor)
+        super().__init__(observation_space, action_space, lr_schedule, **kwargs)

@@ -1,0 +1,390 @@
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.buffers import RolloutBuffer
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.utils import obs_as_tensor
+from stable_baselines3.common.vec_env import VecEnv
+
+from sb3_pg.common.buffers import RETURN_TYPES, DictEpisodicRolloutBuffer, EpisodicRolloutBuffer, EpisodicSamples
+from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy
+
+SelfReinforce = TypeVar("SelfReinforce", bound="Reinforce")
+
+SUPPORTED_ACTION_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
+DEFAULT_N_EPISODES = 8
+
+
+class Reinforce(OnPolicyAlgorithm):
+    """
+    REINFORCE: Monte-Carlo policy gradient (vanilla, no critic).
+
+    Paper: Williams (1992) https://doi.org/10.1007/BF00992696 ; Sutton & Barto (2018), section 13.3.
+
+    Each update samples complete episodes with the current policy and takes one gradient step on
+
+        loss = -(1/N) sum_episodes sum_t w_t * psi_t * log pi(a_t|s_t)
+
+    where N is the number of episodes in the batch, psi_t is the reward-to-go G_t (or the whole episode's
+    return G_0) and w_t is gamma^t with ``discount_gradient=True`` (else 1). With plain SGD the step is
+    ``learning_rate`` times an unbiased estimate of the policy gradient (see docs/reinforce.md).
+
+    :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy): actor only, no value network
+    :param env: The environment to learn from (if registered in Gym, can be str)
+    :param learning_rate: The learning rate, it can be a function of the current progress remaining (from 1 to 0)
+    :param n_episodes: Number of complete episodes per update (the N of the estimator), spread evenly over the envs.
+        Exclusive with ``n_steps``; when both are ``None``, 8 episodes.
+    :param n_steps: Alternative batch size: at least this many steps per update, in complete episodes
+        (each env collects episodes until its share ``n_steps / n_envs`` is reached)
+    :param gamma: Discount factor
+    :param return_type: ``"reward_to_go"`` (psi_t = G_t, default) or ``"episode"`` (psi_t = G_0, the whole
+        trajectory's return, as in the trajectory form of the policy-gradient theorem)
+    :param discount_gradient: Multiply step t's term by gamma^t, as in Sutton & Barto's pseudocode. Only then is the
+        reward-to-go update unbiased for the gradient of the discounted objective when gamma < 1; the common form
+        without it is not (it weights late steps as much as early ones). The episode return needs no such factor.
+    :param normalize_returns: Standardise psi over the batch (zero mean, unit variance) before the loss. A
+        variance-reduction trick (a batch-mean baseline and a rescaled step size), which makes the update biased.
+    :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
+    :param max_grad_norm: The maximum value for the gradient clipping, ``None`` disables clipping
+    :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
+    :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per batch)
+    :param rollout_buffer_class: Rollout buffer class to use (an episodic buffer). If ``None``, it is selected
+        from the observation space.
+    :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation.
+    :param stats_window_size: Window size for the rollout logging, specifying the number of episodes to average
+        the reported success rate, mean episode length, and mean reward over
+    :param tensorboard_log: the log location for tensorboard (if None, no logging)
+    :param policy_kwargs: additional arguments to be passed to the policy on creation (e.g. ``net_arch``,
+        ``optimizer_class``: Adam by default, ``th.optim.SGD`` for plain gradient ascent)
+    :param verbose: Verbosity level: 0 for no output, 1 for info messages (such as device or wrappers used), 2 for
+        debug messages
+    :param seed: Seed for the pseudo random generators
+    :param device: Device (cpu, cuda, ...) on which the code should be run.
+        Setting it to auto, the code will be run on the GPU if possible.
+    :param _init_setup_model: Whether or not to build the network at the creation of the instance
+    """
+
+    policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
+        "MlpPolicy": ActorPolicy,
+        "CnnPolicy": ActorCnnPolicy,
+        "MultiInputPolicy": MultiInputActorPolicy,
+    }
+    rollout_buffer: EpisodicRolloutBuffer  # type: ignore[assignment]
+
+    def __init__(
+        self,
+        policy: str | type[ActorPolicy],
+        env: GymEnv | str,
+        learning_rate: float | Schedule = 1e-3,
+        n_episodes: int | None = None,
+        n_steps: int | None = None,
+        gamma: float = 0.99,
+        return_type: str = "reward_to_go",
+        discount_gradient: bool = False,
+        normalize_returns: bool = False,
+        ent_coef: float = 0.0,
+        max_grad_norm: float | None = None,
+        use_sde: bool = False,
+        sde_sample_freq: int = -1,
+        rollout_buffer_class: type[RolloutBuffer] | None = None,
+        rollout_buffer_kwargs: dict[str, Any] | None = None,
+        stats_window_size: int = 100,
+        tensorboard_log: str | None = None,
+        policy_kwargs: dict[str, Any] | None = None,
+        verbose: int = 0,
+        seed: int | None = None,
+        device: th.device | str = "auto",
+        _init_setup_model: bool = True,
+    ):
+        if n_episodes is None and n_steps is None:
+            n_episodes = DEFAULT_N_EPISODES
+        self.n_episodes = n_episodes
+        self.return_type = return_type
+        self.discount_gradient = discount_gradient
+        self.normalize_returns = normalize_returns
+        self._check_params(learning_rate=learning_rate, n_steps=n_steps, gamma=gamma, max_grad_norm=max_grad_norm)
+
+        super().__init__(
+            policy,
+            env,
+            learning_rate=learning_rate,
+            n_steps=n_steps,  # type: ignore[arg-type]
+            gamma=gamma,
+            # Monte-Carlo returns: no bootstrapping, so no GAE
+            gae_lambda=1.0,
+            ent_coef=ent_coef,
+            # No value loss in the policy loss: a critic, when there is one, takes its own steps
+            vf_coef=0.0,
+            max_grad_norm=max_grad_norm,  # type: ignore[arg-type]
+            use_sde=use_sde,
+            sde_sample_freq=sde_sample_freq,
+            rollout_buffer_class=rollout_buffer_class,
+            rollout_buffer_kwargs=rollout_buffer_kwargs,
+            stats_window_size=stats_window_size,
+            tensorboard_log=tensorboard_log,
+            policy_kwargs=policy_kwargs,
+            verbose=verbose,
+            device=device,
+            seed=seed,
+            _init_setup_model=False,
+            # Checked below, with a ValueError
+            supported_action_spaces=None,
+        )
+        if _init_setup_model:
+            self._setup_model()
+
+    def _check_params(self, learning_rate: Any, n_steps: int | None, gamma: float, max_grad_norm: float | None) -> None:
+        """Refuse bad arguments with a ValueError that names the parameter."""
+        if self.n_episodes is not None and n_steps is not None:
+            raise ValueError(
+                f"Conflicting batch settings: n_episodes={self.n_episodes} and n_steps={n_steps}; give one of them"
+            )
+        for name, value in (("n_episodes", self.n_episodes), ("n_steps", n_steps)):
+            if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1):
+                raise ValueError(f"{name}={value!r} must be an integer >= 1")
+        if self.return_type not in RETURN_TYPES:
+            raise ValueError(f"return_type={self.return_type!r} is not one of {RETURN_TYPES}")
+        if not 0.0 <= gamma <= 1.0:
+            raise ValueError(f"gamma={gamma!r} must be in [0, 1]")
+        if isinstance(learning_rate, (int, float)) and learning_rate < 0:
+            raise ValueError(f"learning_rate={learning_rate!r} must be >= 0")
+        if max_grad_norm is not None and not max_grad_norm > 0:
+            raise ValueError(f"max_grad_norm={max_grad_norm!r} must be > 0 (or None to disable clipping)")
+        if self.discount_gradient and self.return_type == "episode":
+            raise ValueError(
+                "discount_gradient=True applies to return_type='reward_to_go': the episode return "
+                "G_0 = sum_t gamma^t r_t already gives an unbiased gradient of the discounted objective"
+            )
+
+    def _check_env_params(self) -> None:
+        if not isinstance(self.action_space, SUPPORTED_ACTION_SPACES):
+            raise ValueError(
+                f"Unsupported action space {self.action_space}: {type(self).__name__} supports "
+                f"{', '.join(space.__name__ for space in SUPPORTED_ACTION_SPACES)}"
+            )
+        total, name = (self.n_episodes, "n_episodes") if self.n_episodes is not None else (self.n_steps, "n_steps")
+        if total < self.n_envs:
+            raise ValueError(
+                f"Conflicting batch settings: {name}={total} is smaller than the number of envs ({self.n_envs}); "
+                "every env must contribute to each batch"
+            )
+
+    def _setup_model(self) -> None:
+        self._check_env_params()
+        self._setup_lr_schedule()
+        self.set_random_seed(self.seed)
+
+        if self.rollout_buffer_class is None:
+            if isinstance(self.observation_space, spaces.Dict):
+                self.rollout_buffer_class = DictEpisodicRolloutBuffer
+            else:
+                self.rollout_buffer_class = EpisodicRolloutBuffer
+        # Initial capacity only: the buffer grows to fit whole episodes
+        initial_rows = max(64, -(-(self.n_steps or 0) // self.n_envs))
+        self.rollout_buffer = self.rollout_buffer_class(  # type: ignore[assignment]
+            initial_rows,
+            self.observation_space,  # type: ignore[arg-type]
+            self.action_space,
+            device=self.device,
+            gamma=self.gamma,
+            n_envs=self.n_envs,
+            return_type=self.return_type,
+            **self.rollout_buffer_kwargs,
+        )
+        self.policy = self.policy_class(  # type: ignore[assignment]
+            self.observation_space, self.action_space, self.lr_schedule, use_sde=self.use_sde, **self.policy_kwargs
+        )
+        self.policy = self.policy.to(self.device)
+        self._maybe_recommend_cpu(self.policy_aliases["MlpPolicy"].__name__)
+
+    def _batch_quotas(self, n_envs: int) -> np.ndarray:
+        """Each env's share of the batch: episodes (``n_episodes``) or steps (``n_steps``), as even as possible."""
+        total = self.n_episodes if self.n_episodes is not None else self.n_steps
+        return total // n_envs + (np.arange(n_envs) < total % n_envs)
+
+    def collect_rollouts(
+        self,
+        env: VecEnv,
+        callback: BaseCallback,
+        rollout_buffer: RolloutBuffer,
+        n_rollout_steps: int,
+    ) -> bool:
+        """
+        Collect complete episodes with the current policy into the episodic buffer.
+
+        Each env collects its own fixed share of the batch (a number of episodes, or episodes until a number of
+        steps), so every episode kept is an independent sample of the current policy's trajectory distribution.
+        Envs that have their share keep stepping until the others finish (the vec env steps all envs at once);
+        those steps are discarded, counted in ``num_timesteps`` and logged as ``rollout/discarded_steps``.
+        Episodes left unfinished by the previous batch were sampled by an older policy: the envs are reset.
+
+        :param env: The training environment
+        :param callback: Callback called at each step (and at the beginning and end of the rollout)
+        :param rollout_buffer: Episodic buffer to fill
+        :param n_rollout_steps: Unused: the batch is set by ``n_episodes`` or ``n_steps``
+        :return: True if the batch was completed, False if a callback stopped training
+        """
+        assert self._last_obs is not None, "No previous observation was provided"
+        assert isinstance(rollout_buffer, (EpisodicRolloutBuffer, DictEpisodicRolloutBuffer))
+        self.policy.set_training_mode(False)
+
+        if not np.all(self._last_episode_starts):
+            self._last_obs = env.reset()  # type: ignore[assignment]
+            self._last_episode_starts = np.ones((env.num_envs,), dtype=bool)
+
+        rollout_buffer.reset()
+        if self.use_sde:
+            self.policy.reset_noise(env.num_envs)
+        callback.on_rollout_start()
+
+        quotas = self._batch_quotas(env.num_envs)
+        count_episodes = self.n_episodes is not None
+        collecting = quotas > 0
+        progress = np.zeros(env.num_envs, dtype=np.int64)  # episodes (or steps) collected per env
+        end_rows = np.zeros(env.num_envs, dtype=np.int64)
+        n_rows = 0
+
+        while collecting.any():
+            if self.use_sde and self.sde_sample_freq > 0 and n_rows % self.sde_sample_freq == 0:
+                self.policy.reset_noise(env.num_envs)
+
+            with th.no_grad():
+                obs_tensor = obs_as_tensor(self._last_obs, self.device)  # type: ignore[arg-type]
+                actions, values, log_probs = self.policy(obs_tensor)
+            actions = actions.cpu().numpy()
+
+            clipped_actions = actions
+            if isinstance(self.action_space, spaces.Box):
+                if self.policy.squash_output:
+                    clipped_actions = self.policy.unscale_action(clipped_actions)
+                else:
+                    clipped_actions = np.clip(actions, self.action_space.low, self.action_space.high)
+
+            new_obs, rewards, dones, infos = env.step(clipped_actions)
+            self.num_timesteps += env.num_envs
+
+            callback.update_locals(locals())
+            if not callback.on_step():
+                return False
+            self._update_info_buffer(infos, dones)
+
+            if isinstance(self.action_space, spaces.Discrete):
+                actions = actions.reshape(-1, 1)
+            # No bootstrapping at time-limit truncation: the Monte-Carlo return is that of the episode as run
+            rollout_buffer.add(self._last_obs, actions, rewards, self._last_episode_starts, values, log_probs)  # type: ignore[arg-type]
+            n_rows += 1
+
+            if not count_episodes:
+                progress += collecting
+            ended = dones & collecting
+            if ended.any():
+                if count_episodes:
+                    progress += ended
+                closed = ended & (progress >= quotas)
+                end_rows[closed] = n_rows
+                collecting &= ~closed
+
+            self._last_obs = new_obs  # type: ignore[assignment]
+            self._last_episode_starts = dones
+
+        rollout_buffer.finalize(end_rows)
+        self.logger.record("rollout/episodes_per_batch", rollout_buffer.n_episodes)
+        self.logger.record("rollout/discarded_steps", n_rows * env.num_envs - rollout_buffer.n_valid_steps)
+
+        callback.update_locals(locals())
+        callback.on_rollout_end()
+        return True
+
+    def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
+        """
+        The weight psi_t of each step's log-probability (before the gamma^t factor).
+
+        :param data: The batch
+        :param log_prob: log pi(a_t|s_t) under the current parameters (with its graph)
+        :return: psi_t: the Monte-Carlo return, standardised with ``normalize_returns``
+        """
+        returns = data.returns
+        if self.normalize_returns and len(returns) > 1:
+            returns = (returns - returns.mean()) / (returns.std() + 1e-8)
+        return returns
+
+    def _train_critic(self, data: EpisodicSamples) -> None:
+        """Fit the critic on the batch, after the policy step (nothing to do: REINFORCE has no critic)."""
+
+    def train(self) -> None:
+        """One policy-gradient step on the batch of complete episodes."""
+        self.policy.set_training_mode(True)
+        self._update_learning_rate(self.policy.optimizer)
+
+        n_episodes = self.rollout_buffer.n_episodes
+        # All kept steps at once: the estimator sums over every step of every episode
+        data: EpisodicSamples = next(self.rollout_buffer.get(batch_size=None))
+        actions = data.actions
+        if isinstance(self.action_space, spaces.Discrete):
+            actions = actions.long().flatten()
+
+        _, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
+        advantages = self._advantages(data, log_prob)
+        if self.discount_gradient:
+            # gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
+            advantages = advantages * data.discounts
+
+        # Policy-gradient loss: -(1/N) sum_i sum_t psi_t log pi(a_t|s_t), so -grad(loss) estimates grad J
+        policy_loss = -(advantages.detach() * log_prob).sum() / n_episodes
+        # Entropy bonus, on the same per-episode scale (approximated by -log pi when there is no closed form)
+        if entropy is None:
+            entropy = -log_prob
+        entropy_loss = -entropy.sum() / n_episodes
+        loss = policy_loss + self.ent_coef * entropy_loss
+        if not th.isfinite(loss):
+            raise FloatingPointError(
+                f"Non-finite policy loss ({loss.item()}) at update {self._n_updates + 1}: "
+                "the parameters were left unchanged. Lower the learning rate or set max_grad_norm."
+            )
+
+        self.policy.optimizer.zero_grad()
+        loss.backward()
+        actor_params = self.policy.actor_parameters()
+        # Norm before clipping (an infinite threshold measures without clipping)
+        grad_norm = th.nn.utils.clip_grad_norm_(actor_params, self.max_grad_norm or float("inf"))
+        self.policy.optimizer.step()
+
+        self._train_critic(data)
+
+        with th.no_grad():
+            # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old
+            _, new_log_prob, _ = self.policy.evaluate_actions(data.observations, actions)
+            log_ratio = new_log_prob - data.old_log_prob
+            approx_kl = th.mean(th.exp(log_ratio) - 1 - log_ratio).item()
+
+        self._n_updates += 1
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        self.logger.record("train/policy_loss", policy_loss.item())
+        self.logger.record("train/entropy_loss", -entropy.mean().item())
+        self.logger.record("train/approx_kl", approx_kl)
+        self.logger.record("train/grad_norm", grad_norm.item())
+        if hasattr(self.policy, "log_std"):
+            self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+
+    def learn(
+        self: SelfReinforce,
+        total_timesteps: int,
+        callback: MaybeCallback = None,
+        log_interval: int = 1,
+        tb_log_name: str = "Reinforce",
+        reset_num_timesteps: bool = True,
+        progress_bar: bool = False,
+    ) -> SelfReinforce:
+        return super().learn(
+            total_timesteps=total_timesteps,
+            callback=callback,
+            log_interval=log_interval,
+            tb_log_name=tb_log_name,
+            reset_num_timesteps=reset_num_timesteps,
+            progress_bar=progress_bar,
+        )

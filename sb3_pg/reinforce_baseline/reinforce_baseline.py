@@ -1,0 +1,252 @@
+from typing import Any, ClassVar, TypeVar
+
+import torch as th
+from stable_baselines3.common.buffers import RolloutBuffer
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.utils import FloatSchedule, explained_variance, update_learning_rate
+from torch.nn import functional as F
+
+from sb3_pg.common.buffers import EpisodicSamples
+from sb3_pg.common.policies import (
+    MultiInputSplitActorCriticPolicy,
+    SplitActorCriticCnnPolicy,
+    SplitActorCriticPolicy,
+)
+from sb3_pg.reinforce.reinforce import Reinforce
+
+SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaseline")
+
+BASELINES = ("value", "mean", "optimal")
+
+
+class ReinforceBaseline(Reinforce):
+    """
+    REINFORCE with a baseline: the Monte-Carlo policy gradient with psi_t - b_t in place of psi_t.
+
+    Paper: Williams (1992) https://doi.org/10.1007/BF00992696 ; Sutton & Barto (2018), section 13.4.
+
+    Subtracting a baseline b_t that does not depend on the action a_t leaves the gradient estimate unbiased,
+    since E[grad log pi(a_t|s_t) b_t] = 0, and can reduce its variance a lot. Three baselines:
+
+    - ``"value"``: a learned V(s_t), regressed on the Monte-Carlo returns. Each batch uses the critic as it was
+      when the batch was collected; the critic is fitted afterwards (``n_critic_epochs`` full-batch steps at
+      ``critic_learning_rate``), so a step's baseline never saw that step's action.
+    - ``"mean"``: the mean return over the steps of the *other* episodes of the batch (leave-one-out, so that
+      it is independent of the episode it is subtracted from; needs at least 2 episodes per batch).
+    - ``"optimal"``: the constant that minimises the estimator's variance (trace of the covariance),
+      ``b = E[g . h] / E[|g|^2]`` with g = sum_t w_t grad log pi(a_t|s_t) and h = sum_t w_t psi_t grad log pi(a_t|s_t)
+      per episode; for the episode return this is ``E[|grad log p(tau)|^2 R] / E[|grad log p(tau)|^2]``.
+      Estimated leave-one-out from the batch's per-episode gradients (one batched backward pass).
+
+    :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy). With ``baseline="value"`` it
+        has a value network with its own optimizer; with the constant baselines it is the actor alone.
+    :param env: The environment to learn from (if registered in Gym, can be str)
+    :param learning_rate: The actor's learning rate, it can be a function of the current progress remaining
+    :param n_episodes: Number of complete episodes per update (exclusive with ``n_steps``; default 8)
+    :param n_steps: Alternative batch size: at least this many steps per update, in complete episodes
+    :param gamma: Discount factor
+    :param baseline: ``"value"`` (default), ``"mean"`` or ``"optimal"`` (see above)
+    :param critic_learning_rate: The critic's learning rate (``baseline="value"``), a float or a schedule
+    :param n_critic_epochs: Number of full-batch critic steps per update (``baseline="value"``)
+    :param return_type: ``"reward_to_go"`` (psi_t = G_t, default) or ``"episode"`` (psi_t = G_0)
+    :param discount_gradient: Multiply step t's term by gamma^t (unbiased for the discounted objective)
+    :param normalize_advantage: Standardise psi_t - b_t over the batch (a trick that makes the step biased)
+    :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
+    :param max_grad_norm: The maximum value for the gradient clipping (actor and critic), ``None`` disables it
+    :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
+    :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per batch)
+    :param rollout_buffer_class: Rollout buffer class to use (an episodic buffer). If ``None``, it is selected
+        from the observation space.
+    :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation.
+    :param stats_window_size: Window size for the rollout logging
+    :param tensorboard_log: the log location for tensorboard (if None, no logging)
+    :param policy_kwargs: additional arguments to be passed to the policy on creation
+    :param verbose: Verbosity level: 0 for no output, 1 for info messages, 2 for debug messages
+    :param seed: Seed for the pseudo random generators
+    :param device: Device (cpu, cuda, ...) on which the code should be run.
+    :param _init_setup_model: Whether or not to build the network at the creation of the instance
+    """
+
+    policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
+        "MlpPolicy": SplitActorCriticPolicy,
+        "CnnPolicy": SplitActorCriticCnnPolicy,
+        "MultiInputPolicy": MultiInputSplitActorCriticPolicy,
+    }
+
+    def __init__(
+        self,
+        policy: str | type[BasePolicy],
+        env: GymEnv | str,
+        learning_rate: float | Schedule = 1e-3,
+        n_episodes: int | None = None,
+        n_steps: int | None = None,
+        gamma: float = 0.99,
+        baseline: str = "value",
+        critic_learning_rate: float | Schedule = 1e-3,
+        n_critic_epochs: int = 5,
+        return_type: str = "reward_to_go",
+        discount_gradient: bool = False,
+        normalize_advantage: bool = False,
+        ent_coef: float = 0.0,
+        max_grad_norm: float | None = None,
+        use_sde: bool = False,
+        sde_sample_freq: int = -1,
+        rollout_buffer_class: type[RolloutBuffer] | None = None,
+        rollout_buffer_kwargs: dict[str, Any] | None = None,
+        stats_window_size: int = 100,
+        tensorboard_log: str | None = None,
+        policy_kwargs: dict[str, Any] | None = None,
+        verbose: int = 0,
+        seed: int | None = None,
+        device: th.device | str = "auto",
+        _init_setup_model: bool = True,
+    ):
+        if baseline not in BASELINES:
+            raise ValueError(f"baseline={baseline!r} is not one of {BASELINES}")
+        if isinstance(critic_learning_rate, (int, float)) and critic_learning_rate < 0:
+            raise ValueError(f"critic_learning_rate={critic_learning_rate!r} must be >= 0")
+        if not isinstance(n_critic_epochs, int) or n_critic_epochs < 1:
+            raise ValueError(f"n_critic_epochs={n_critic_epochs!r} must be an integer >= 1")
+        if baseline != "value" and n_episodes is not None and n_episodes < 2:
+            raise ValueError(
+                f"baseline={baseline!r} is estimated from the other episodes of the batch: n_episodes={n_episodes} "
+                "must be >= 2"
+            )
+        # Set before the parent's constructor, which picks the policy class from it
+        self.baseline = baseline
+        self.critic_learning_rate = critic_learning_rate
+        self.n_critic_epochs = n_critic_epochs
+        self.normalize_advantage = normalize_advantage
+
+        super().__init__(
+            policy,  # type: ignore[arg-type]
+            env,
+            learning_rate=learning_rate,
+            n_episodes=n_episodes,
+            n_steps=n_steps,
+            gamma=gamma,
+            return_type=return_type,
+            discount_gradient=discount_gradient,
+            normalize_returns=False,
+            ent_coef=ent_coef,
+            max_grad_norm=max_grad_norm,
+            use_sde=use_sde,
+            sde_sample_freq=sde_sample_freq,
+            rollout_buffer_class=rollout_buffer_class,
+            rollout_buffer_kwargs=rollout_buffer_kwargs,
+            stats_window_size=stats_window_size,
+            tensorboard_log=tensorboard_log,
+            policy_kwargs=policy_kwargs,
+            verbose=verbose,
+            seed=seed,
+            device=device,
+            _init_setup_model=_init_setup_model,
+        )
+
+    def _get_policy_from_name(self, policy_name: str) -> type[BasePolicy]:
+        # A constant baseline needs no value network: use REINFORCE's actor-only policies
+        aliases = self.policy_aliases if self.baseline == "value" else Reinforce.policy_aliases
+        if policy_name not in aliases:
+            raise ValueError(f"Policy {policy_name} unknown: use one of {sorted(aliases)}")
+        return aliases[policy_name]
+
+    def _setup_model(self) -> None:
+        super()._setup_model()
+        self.critic_lr_schedule = FloatSchedule(self.critic_learning_rate)
+        if self.baseline == "value" and not isinstance(self.policy, SplitActorCriticPolicy):
+            raise ValueError(
+                f"baseline='value' needs a policy with a value network and its own optimizer "
+                f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
+            )
+
+    def _get_torch_save_params(self) -> tuple[list[str], list[str]]:
+        state_dicts, variables = super()._get_torch_save_params()
+        if self.baseline == "value":
+            state_dicts = [*state_dicts, "policy.critic_optimizer"]
+        return state_dicts, variables
+
+    def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
+        """psi_t - b_t for the chosen baseline, standardised with ``normalize_advantage``."""
+        returns = data.returns
+        if self.baseline == "value":
+            # V(s_t) from the critic as it was when the batch was collected
+            baselines = data.old_values
+        else:
+            episode_ids = data.episode_ids
+            n_episodes = self.rollout_buffer.n_episodes
+            if self.baseline == "mean":
+                numerators = th.zeros(n_episodes, device=returns.device).index_add_(0, episode_ids, returns)
+                denominators = th.zeros(n_episodes, device=returns.device).index_add_(0, episode_ids, th.ones_like(returns))
+            else:
+                numerators, denominators = self._optimal_baseline_terms(data, log_prob)
+            # Leave-one-out: episode i's baseline comes from the other episodes only
+            others_num = numerators.sum() - numerators
+            others_den = denominators.sum() - denominators
+            per_episode = th.where(others_den > 0, others_num / others_den.clamp_min(1e-12), th.zeros_like(others_num))
+            baselines = per_episode[episode_ids]
+            self.logger.record("train/baseline", per_episode.mean().item())
+
+        advantages = returns - baselines
+        if self.normalize_advantage and len(advantages) > 1:
+            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        return advantages
+
+    def _optimal_baseline_terms(self, data: EpisodicSamples, log_prob: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
+        """
+        Per-episode g_i . h_i and |g_i|^2 (see the class docstring), from per-episode gradients computed in one
+        batched backward pass over the batch's log-probabilities.
+        """
+        n_episodes = self.rollout_buffer.n_episodes
+        weights = data.discounts if self.discount_gradient else th.ones_like(data.returns)
+        # Row i selects episode i's steps: g_i = sum_t w_t grad log pi, h_i = sum_t w_t psi_t grad log pi
+        selector = F.one_hot(data.episode_ids, n_episodes).T.to(log_prob.dtype) * weights
+        grad_outputs = th.cat([selector, selector * data.returns])
+        grads = th.autograd.grad(
+            log_prob, self.policy.actor_parameters(), grad_outputs=grad_outputs, is_grads_batched=True,
+            retain_graph=True, allow_unused=True,
+        )
+        flat = th.cat([grad.reshape(2 * n_episodes, -1) for grad in grads if grad is not None], dim=1)
+        g, h = flat[:n_episodes], flat[n_episodes:]
+        return (g * h).sum(dim=1), (g * g).sum(dim=1)
+
+    def _train_critic(self, data: EpisodicSamples) -> None:
+        """Regress V(s_t) on the Monte-Carlo returns: ``n_critic_epochs`` full-batch steps."""
+        if self.baseline != "value":
+            return
+        critic_lr = self.critic_lr_schedule(self._current_progress_remaining)
+        self.logger.record("train/critic_learning_rate", critic_lr)
+        update_learning_rate(self.policy.critic_optimizer, critic_lr)
+        critic_params = self.policy.critic_parameters()
+        value_losses = []
+        for _ in range(self.n_critic_epochs):
+            values = self.policy.predict_values(data.observations).flatten()
+            value_loss = F.mse_loss(values, data.returns)
+            self.policy.critic_optimizer.zero_grad()
+            value_loss.backward()
+            if self.max_grad_norm is not None:
+                th.nn.utils.clip_grad_norm_(critic_params, self.max_grad_norm)
+            self.policy.critic_optimizer.step()
+            value_losses.append(value_loss.item())
+        self.logger.record("train/value_loss", sum(value_losses) / len(value_losses))
+        self.logger.record(
+            "train/explained_variance", explained_variance(data.old_values.cpu().numpy(), data.returns.cpu().numpy())
+        )
+
+    def learn(
+        self: SelfReinforceBaseline,
+        total_timesteps: int,
+        callback: MaybeCallback = None,
+        log_interval: int = 1,
+        tb_log_name: str = "ReinforceBaseline",
+        reset_num_timesteps: bool = True,
+        progress_bar: bool = False,
+    ) -> SelfReinforceBaseline:
+        return super().learn(
+            total_timesteps=total_timesteps,
+            callback=callback,
+            log_interval=log_interval,
+            tb_log_name=tb_log_name,
+            reset_num_timesteps=reset_num_timesteps,
+            progress_bar=progress_bar,
+        )
