@@ -1,0 +1,118 @@
+"""Each algorithm on every supported action space, policy type and vec env, with tiny budgets."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.envs import (
+    FakeImageEnv,
+    IdentityEnv,
+    IdentityEnvBox,
+    IdentityEnvMultiBinary,
+    IdentityEnvMultiDiscrete,
+    SimpleMultiObsEnv,
+)
+from stable_baselines3.common.vec_env import SubprocVecEnv
+
+from sb3_pg import Reinforce, ReinforceBaseline
+
+# (algorithm, extra arguments): every estimator
+MODELS = [
+    (Reinforce, {}),
+    (Reinforce, dict(return_type="episode", normalize_returns=True)),
+    (ReinforceBaseline, dict(baseline="value")),
+    (ReinforceBaseline, dict(baseline="mean", discount_gradient=True)),
+    (ReinforceBaseline, dict(baseline="optimal", normalize_advantage=True)),
+]
+MODEL_IDS = ["reinforce", "reinforce-episode", "baseline-value", "baseline-mean", "baseline-optimal"]
+
+ENVS = {
+    "discrete": lambda: IdentityEnv(dim=3, ep_length=10),
+    "box": lambda: IdentityEnvBox(ep_length=10),
+    "multidiscrete": lambda: IdentityEnvMultiDiscrete(dim=3, ep_length=10),
+    "multibinary": lambda: IdentityEnvMultiBinary(dim=3, ep_length=10),
+}
+
+
+def check_learned_something(model, budget: int) -> None:
+    assert model.num_timesteps >= budget
+    assert model._n_updates >= 1
+    values = model.logger.name_to_value
+    assert np.isfinite(values["train/policy_loss"])
+    assert values["train/grad_norm"] > 0
+    for param in model.policy.parameters():
+        assert np.isfinite(param.detach().numpy()).all()
+
+
+@pytest.mark.parametrize("algo, kwargs", MODELS, ids=MODEL_IDS)
+@pytest.mark.parametrize("env_name", list(ENVS))
+def test_action_spaces(algo, kwargs, env_name):
+    env = make_vec_env(ENVS[env_name], n_envs=2, seed=0)
+    model = algo("MlpPolicy", env, n_episodes=4, seed=0, **kwargs).learn(200)
+    check_learned_something(model, 200)
+
+
+@pytest.mark.parametrize("algo, kwargs", MODELS, ids=MODEL_IDS)
+def test_gsde(algo, kwargs):
+    model = algo("MlpPolicy", "Pendulum-v1", n_episodes=2, use_sde=True, sde_sample_freq=4, seed=0, **kwargs).learn(400)
+    check_learned_something(model, 400)
+    assert "train/std" in model.logger.name_to_value
+
+
+@pytest.mark.parametrize("algo, kwargs", MODELS, ids=MODEL_IDS)
+def test_cnn_policy(algo, kwargs):
+    # FakeImageEnv's rewards are all 0, which gives a zero gradient: reward each step instead
+    def make_env():
+        return gym.wrappers.TransformReward(FakeImageEnv(screen_height=36, screen_width=36, n_channels=1), lambda r: 1.0)
+
+    env = make_vec_env(make_env, n_envs=2, seed=0)
+    model = algo("CnnPolicy", env, n_episodes=2, seed=0, **kwargs).learn(20)
+    check_learned_something(model, 20)
+
+
+@pytest.mark.parametrize("algo, kwargs", MODELS, ids=MODEL_IDS)
+def test_multi_input_policy(algo, kwargs):
+    env = make_vec_env(SimpleMultiObsEnv, n_envs=2, seed=0)
+    model = algo("MultiInputPolicy", env, n_episodes=2, seed=0, **kwargs).learn(50)
+    check_learned_something(model, 50)
+
+
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline])
+def test_subproc_vec_env(algo):
+    env = make_vec_env("CartPole-v1", n_envs=2, seed=0, vec_env_cls=SubprocVecEnv)
+    try:
+        model = algo("MlpPolicy", env, n_steps=64, seed=0).learn(64)
+        check_learned_something(model, 64)
+    finally:
+        env.close()
+
+
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline])
+def test_schedules_callbacks_progress_bar_tensorboard(algo, tmp_path):
+    from stable_baselines3.common.callbacks import ConvertCallback, EvalCallback
+
+    steps_seen = []
+    eval_callback = EvalCallback(gym.make("CartPole-v1"), eval_freq=100, n_eval_episodes=2, verbose=0)
+    model = algo(
+        "MlpPolicy",
+        "CartPole-v1",
+        learning_rate=lambda progress: 1e-3 * progress,
+        n_episodes=2,
+        tensorboard_log=str(tmp_path),
+        seed=0,
+    )
+    model.learn(300, callback=[eval_callback, ConvertCallback(lambda local_vars, _: steps_seen.append(1) or True)], progress_bar=True)
+    assert len(steps_seen) == model.num_timesteps
+    assert np.isfinite(eval_callback.last_mean_reward)
+    assert model.logger.name_to_value["train/learning_rate"] < 1e-3
+    assert any(tmp_path.rglob("events.out.tfevents*"))
+
+
+def test_actor_policy_has_no_value_network():
+    model = Reinforce("MlpPolicy", "CartPole-v1")
+    assert not hasattr(model.policy, "value_net")
+    names = [name for name, _ in model.policy.named_parameters()]
+    assert names and not any("value" in name for name in names)
+    # Constant baselines need no critic either
+    assert not hasattr(ReinforceBaseline("MlpPolicy", "CartPole-v1", baseline="mean").policy, "value_net")
+    assert hasattr(ReinforceBaseline("MlpPolicy", "CartPole-v1").policy, "value_net")
