@@ -101,7 +101,8 @@ def test_schedules_callbacks_progress_bar_tensorboard(algo, tmp_path):
         tensorboard_log=str(tmp_path),
         seed=0,
     )
-    model.learn(300, callback=[eval_callback, ConvertCallback(lambda local_vars, _: steps_seen.append(1) or True)], progress_bar=True)
+    count_steps = ConvertCallback(lambda local_vars, _: steps_seen.append(1) or True)
+    model.learn(300, callback=[eval_callback, count_steps], progress_bar=True)
     assert len(steps_seen) == model.num_timesteps
     assert np.isfinite(eval_callback.last_mean_reward)
     assert model.logger.name_to_value["train/learning_rate"] < 1e-3

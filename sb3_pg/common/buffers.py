@@ -44,6 +44,27 @@ class DictEpisodicSamples(NamedTuple):
     episode_ids: th.Tensor
 
 
+def check_finite(observations: np.ndarray | dict[str, np.ndarray], rewards: np.ndarray, step: int) -> None:
+    """
+    Stop with a clear error on NaN or inf rewards or observations from a vectorised step (never train on them).
+
+    :param observations: Observations returned by the step (one row per env)
+    :param rewards: Rewards returned by the step
+    :param step: Index of the step in the rollout, for the message
+    """
+    arrays = {"rewards": rewards}
+    for key, obs in observations.items() if isinstance(observations, dict) else [(None, observations)]:
+        if np.issubdtype(obs.dtype, np.floating):
+            arrays["observations" if key is None else f"observations[{key!r}]"] = obs
+    for name, arr in arrays.items():
+        finite = np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
+        if not finite.all():
+            raise ValueError(
+                f"Non-finite {name} (NaN or inf) from env {int(np.argmin(finite))} at step {step} of the rollout: "
+                "check the environment (or its wrappers, e.g. VecNormalize) before training on it"
+            )
+
+
 class _EpisodicMixin:
     """What the flat and the Dict episodic buffers share (see the module docstring)."""
 
@@ -84,8 +105,15 @@ class _EpisodicMixin:
         else:
             self.observations = fn(self.observations)
 
-    def add(self, obs: Any, action: np.ndarray, reward: np.ndarray, episode_start: np.ndarray, value: th.Tensor | None,
-            log_prob: th.Tensor) -> None:
+    def add(
+        self,
+        obs: Any,
+        action: np.ndarray,
+        reward: np.ndarray,
+        episode_start: np.ndarray,
+        value: th.Tensor | None,
+        log_prob: th.Tensor,
+    ) -> None:
         """As ``RolloutBuffer.add``; the storage doubles when full, and ``value`` may be ``None`` (no critic)."""
         if self.pos == self.buffer_size:
             # Double the storage along the time axis
@@ -111,7 +139,6 @@ class _EpisodicMixin:
         self._resize(lambda arr: arr[:n_rows])
         self.buffer_size = n_rows
         self.full = True
-        self._check_finite(n_rows)
 
         rows = np.arange(n_rows)[:, None]
         self.valid = rows < end_rows[None, :]
@@ -121,10 +148,11 @@ class _EpisodicMixin:
         # The last kept step of each env ends an episode, so discarded rows never leak into kept ones.
         reward_to_go = np.zeros_like(self.rewards)
         next_return = np.zeros(self.n_envs, dtype=np.float32)
-        for row in reversed(range(n_rows)):
-            next_non_terminal = 0.0 if row == n_rows - 1 else 1.0 - self.episode_starts[row + 1]
-            next_return = self.rewards[row] + self.gamma * next_return * next_non_terminal
-            reward_to_go[row] = next_return
+        with np.errstate(over="ignore", invalid="ignore"):  # overflowing returns are reported by the loss check
+            for row in reversed(range(n_rows)):
+                next_non_terminal = 0.0 if row == n_rows - 1 else 1.0 - self.episode_starts[row + 1]
+                next_return = self.rewards[row] + self.gamma * next_return * next_non_terminal
+                reward_to_go[row] = next_return
 
         # Row at which the episode containing each step started, and the step's index t within it
         episode_start_row = np.maximum.accumulate(np.where(starts, rows, 0), axis=0)
@@ -145,22 +173,6 @@ class _EpisodicMixin:
         self.episode_ids = local_ids + (np.cumsum(episodes_per_env) - episodes_per_env)[None, :]
         self.n_episodes = int(episodes_per_env.sum())
         self.episodes_per_env = episodes_per_env
-
-    def _check_finite(self, n_rows: int) -> None:
-        """Stop with a clear error on NaN or inf rewards or observations (never train on them)."""
-        arrays = {"rewards": self.rewards}
-        observations = self.observations if isinstance(self.observations, dict) else {None: self.observations}
-        for key, obs in observations.items():
-            if np.issubdtype(obs.dtype, np.floating):
-                arrays["observations" if key is None else f"observations[{key!r}]"] = obs
-        for name, arr in arrays.items():
-            finite = np.isfinite(arr.reshape(n_rows, self.n_envs, -1)).all(axis=-1)
-            if not finite.all():
-                row, env = np.argwhere(~finite)[0]
-                raise ValueError(
-                    f"Non-finite {name} (NaN or inf) from env {env} at step {row} of the rollout: "
-                    "check the environment (or its wrappers, e.g. VecNormalize) before training on it"
-                )
 
     @property
     def n_valid_steps(self) -> int:
@@ -230,7 +242,13 @@ class EpisodicRolloutBuffer(_EpisodicMixin, RolloutBuffer):
         return_type: str = "reward_to_go",
     ):
         super().__init__(
-            buffer_size, observation_space, action_space, device=device, gae_lambda=gae_lambda, gamma=gamma, n_envs=n_envs,
+            buffer_size,
+            observation_space,
+            action_space,
+            device=device,
+            gae_lambda=gae_lambda,
+            gamma=gamma,
+            n_envs=n_envs,
             return_type=return_type,
         )
 
@@ -250,6 +268,12 @@ class DictEpisodicRolloutBuffer(_EpisodicMixin, DictRolloutBuffer):
         return_type: str = "reward_to_go",
     ):
         super().__init__(
-            buffer_size, observation_space, action_space, device=device, gae_lambda=gae_lambda, gamma=gamma, n_envs=n_envs,
+            buffer_size,
+            observation_space,
+            action_space,
+            device=device,
+            gae_lambda=gae_lambda,
+            gamma=gamma,
+            n_envs=n_envs,
             return_type=return_type,
         )

@@ -116,7 +116,9 @@ class SplitActorCriticPolicy(ActorCriticPolicy):
         actor_params = [param for param in self.parameters() if id(param) not in critic_ids]
         self.optimizer = self.optimizer_class(actor_params, lr=lr_schedule(1), **self.optimizer_kwargs)  # type: ignore[call-arg]
         self.critic_optimizer = self.optimizer_class(
-            self.critic_parameters(), lr=lr_schedule(1), **self.optimizer_kwargs  # type: ignore[call-arg]
+            self.critic_parameters(),
+            lr=lr_schedule(1),
+            **self.optimizer_kwargs,  # type: ignore[call-arg]
         )
 
     def critic_parameters(self) -> list[th.nn.Parameter]:

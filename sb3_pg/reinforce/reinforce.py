@@ -11,7 +11,13 @@ from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedul
 from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 
-from sb3_pg.common.buffers import RETURN_TYPES, DictEpisodicRolloutBuffer, EpisodicRolloutBuffer, EpisodicSamples
+from sb3_pg.common.buffers import (
+    RETURN_TYPES,
+    DictEpisodicRolloutBuffer,
+    EpisodicRolloutBuffer,
+    EpisodicSamples,
+    check_finite,
+)
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy
 
 SelfReinforce = TypeVar("SelfReinforce", bound="Reinforce")
@@ -267,6 +273,7 @@ class Reinforce(OnPolicyAlgorithm):
 
             new_obs, rewards, dones, infos = env.step(clipped_actions)
             self.num_timesteps += env.num_envs
+            check_finite(new_obs, rewards, step=n_rows)  # type: ignore[arg-type]
 
             callback.update_locals(locals())
             if not callback.on_step():

@@ -203,8 +203,12 @@ class ReinforceBaseline(Reinforce):
         selector = F.one_hot(data.episode_ids, n_episodes).T.to(log_prob.dtype) * weights
         grad_outputs = th.cat([selector, selector * data.returns])
         grads = th.autograd.grad(
-            log_prob, self.policy.actor_parameters(), grad_outputs=grad_outputs, is_grads_batched=True,
-            retain_graph=True, allow_unused=True,
+            log_prob,
+            self.policy.actor_parameters(),
+            grad_outputs=grad_outputs,
+            is_grads_batched=True,
+            retain_graph=True,
+            allow_unused=True,
         )
         flat = th.cat([grad.reshape(2 * n_episodes, -1) for grad in grads if grad is not None], dim=1)
         g, h = flat[:n_episodes], flat[n_episodes:]

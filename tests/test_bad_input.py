@@ -1,0 +1,83 @@
+"""Bad arguments and bad environments get clear errors."""
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium import spaces
+from stable_baselines3.common.env_util import make_vec_env
+
+from sb3_pg import Reinforce, ReinforceBaseline
+from sb3_pg.common.envs import ScriptedEpisodeEnv
+
+
+@pytest.mark.parametrize(
+    "algo, kwargs, message",
+    [
+        (Reinforce, dict(return_type="whole"), "return_type='whole'"),
+        (ReinforceBaseline, dict(baseline="median"), "baseline='median'"),
+        (Reinforce, dict(n_episodes=0), "n_episodes=0"),
+        (Reinforce, dict(n_episodes=2.5), "n_episodes=2.5"),
+        (Reinforce, dict(n_steps=-3), "n_steps=-3"),
+        (Reinforce, dict(n_episodes=4, n_steps=100), "Conflicting batch settings"),
+        (Reinforce, dict(gamma=1.5), "gamma=1.5"),
+        (Reinforce, dict(gamma=-0.1), "gamma=-0.1"),
+        (Reinforce, dict(learning_rate=-1e-3), "learning_rate=-0.001"),
+        (ReinforceBaseline, dict(critic_learning_rate=-1.0), "critic_learning_rate=-1.0"),
+        (ReinforceBaseline, dict(n_critic_epochs=0), "n_critic_epochs=0"),
+        (ReinforceBaseline, dict(baseline="mean", n_episodes=1), "n_episodes=1"),
+        (Reinforce, dict(max_grad_norm=0.0), "max_grad_norm=0.0"),
+        (Reinforce, dict(return_type="episode", discount_gradient=True), "discount_gradient=True"),
+        (Reinforce, dict(policy_kwargs=dict(net_arch=dict(pi=[8], vf=[8]))), "no value network"),
+    ],
+)
+def test_bad_arguments(algo, kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        algo("MlpPolicy", "CartPole-v1", **kwargs)
+
+
+def test_fewer_episodes_than_envs():
+    with pytest.raises(ValueError, match=r"n_episodes=2 is smaller than the number of envs \(4\)"):
+        Reinforce("MlpPolicy", make_vec_env("CartPole-v1", n_envs=4), n_episodes=2)
+
+
+class TupleActionEnv(gym.Env):
+    observation_space = spaces.Box(-1, 1, (2,))
+    action_space = spaces.Tuple([spaces.Discrete(2), spaces.Discrete(2)])
+
+
+def test_unsupported_action_space():
+    with pytest.raises(ValueError, match="Unsupported action space Tuple"):
+        Reinforce("MlpPolicy", TupleActionEnv())
+
+
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline])
+def test_nan_reward_stops_training(algo):
+    env = ScriptedEpisodeEnv(lengths=[5], rewards_fn=lambda k, t: np.nan if (k, t) == (1, 2) else 1.0)
+    model = algo("MlpPolicy", env, n_episodes=2, seed=0)
+    before = [param.detach().clone() for param in model.policy.parameters()]
+    with pytest.raises(ValueError, match=r"Non-finite rewards .* env 0 at step 7"):
+        model.learn(100)
+    # No update happened on the bad batch
+    for param, old in zip(model.policy.parameters(), before):
+        assert np.array_equal(param.detach().numpy(), old.numpy())
+
+
+class InfObservation(gym.ObservationWrapper):
+    def observation(self, observation):
+        return np.full_like(observation, np.inf) if observation[1] == 3 else observation
+
+
+def test_inf_observation_stops_training():
+    model = Reinforce("MlpPolicy", InfObservation(ScriptedEpisodeEnv(lengths=[5])), n_episodes=1)
+    with pytest.raises(ValueError, match="Non-finite observations"):
+        model.learn(100)
+
+
+def test_non_finite_loss_is_reported_and_parameters_kept():
+    env = ScriptedEpisodeEnv(lengths=[5], rewards_fn=lambda k, t: 1e38)
+    model = Reinforce("MlpPolicy", env, n_episodes=2, gamma=1.0, seed=0)
+    before = [param.detach().clone() for param in model.policy.parameters()]
+    with pytest.raises(FloatingPointError, match="Non-finite policy loss"):
+        model.learn(100)
+    for param, old in zip(model.policy.parameters(), before):
+        assert np.array_equal(param.detach().numpy(), old.numpy())
