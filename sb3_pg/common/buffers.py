@@ -54,15 +54,16 @@ def check_finite(observations: np.ndarray | dict[str, np.ndarray], rewards: np.n
     """
     arrays = {"rewards": rewards}
     for key, obs in observations.items() if isinstance(observations, dict) else [(None, observations)]:
-        if np.issubdtype(obs.dtype, np.floating):
+        if obs.dtype.kind == "f":
             arrays["observations" if key is None else f"observations[{key!r}]"] = obs
     for name, arr in arrays.items():
-        finite = np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
-        if not finite.all():
-            raise ValueError(
-                f"Non-finite {name} (NaN or inf) from env {int(np.argmin(finite))} at step {step} of the rollout: "
-                "check the environment (or its wrappers, e.g. VecNormalize) before training on it"
-            )
+        if np.isfinite(arr).all():
+            continue
+        env = int(np.argmin(np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)))
+        raise ValueError(
+            f"Non-finite {name} (NaN or inf) from env {env} at step {step} of the rollout: "
+            "check the environment (or its wrappers, e.g. VecNormalize) before training on it"
+        )
 
 
 class _EpisodicMixin:

@@ -335,7 +335,9 @@ class Reinforce(OnPolicyAlgorithm):
         if isinstance(self.action_space, spaces.Discrete):
             actions = actions.long().flatten()
 
-        _, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
+        # The actor alone: no value is computed for the policy loss
+        distribution = self.policy.get_distribution(data.observations)
+        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
         advantages = self._advantages(data, log_prob)
         if self.discount_gradient:
             # gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
@@ -365,7 +367,7 @@ class Reinforce(OnPolicyAlgorithm):
 
         with th.no_grad():
             # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old
-            _, new_log_prob, _ = self.policy.evaluate_actions(data.observations, actions)
+            new_log_prob = self.policy.get_distribution(data.observations).log_prob(actions)
             log_ratio = new_log_prob - data.old_log_prob
             approx_kl = th.mean(th.exp(log_ratio) - 1 - log_ratio).item()
 
