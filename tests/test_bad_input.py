@@ -35,6 +35,13 @@ def test_bad_arguments(algo, kwargs, message):
         algo("MlpPolicy", "CartPole-v1", **kwargs)
 
 
+def test_policy_class_must_be_ours():
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    with pytest.raises(ValueError, match="not an sb3_pg policy"):
+        Reinforce(ActorCriticPolicy, "CartPole-v1")
+
+
 def test_fewer_episodes_than_envs():
     with pytest.raises(ValueError, match=r"n_episodes=2 is smaller than the number of envs \(4\)"):
         Reinforce("MlpPolicy", make_vec_env("CartPole-v1", n_envs=4), n_episodes=2)

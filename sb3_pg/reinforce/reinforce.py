@@ -206,6 +206,11 @@ class Reinforce(OnPolicyAlgorithm):
             self.observation_space, self.action_space, self.lr_schedule, use_sde=self.use_sde, **self.policy_kwargs
         )
         self.policy = self.policy.to(self.device)
+        if not hasattr(self.policy, "actor_parameters"):
+            raise ValueError(
+                f"policy {type(self.policy).__name__} is not an sb3_pg policy: use (a subclass of) "
+                "sb3_pg.common.policies.ActorPolicy or SplitActorCriticPolicy"
+            )
         self._maybe_recommend_cpu(self.policy_aliases["MlpPolicy"].__name__)
 
     def _batch_quotas(self, n_envs: int) -> np.ndarray:
