@@ -62,7 +62,7 @@ def test_nan_reward_stops_training(algo):
     env = ScriptedEpisodeEnv(lengths=[5], rewards_fn=lambda k, t: np.nan if (k, t) == (1, 2) else 1.0)
     model = algo("MlpPolicy", env, n_episodes=2, seed=0)
     before = [param.detach().clone() for param in model.policy.parameters()]
-    with pytest.raises(ValueError, match=r"Non-finite rewards .* env 0 at step 7"):
+    with pytest.raises(ValueError, match=r"Non-finite rewards .* env 0 at timestep 8"):
         model.learn(100)
     # No update happened on the bad batch
     for param, old in zip(model.policy.parameters(), before):

@@ -44,28 +44,6 @@ class DictEpisodicSamples(NamedTuple):
     episode_ids: th.Tensor
 
 
-def check_finite(observations: np.ndarray | dict[str, np.ndarray], rewards: np.ndarray, step: int) -> None:
-    """
-    Stop with a clear error on NaN or inf rewards or observations from a vectorised step (never train on them).
-
-    :param observations: Observations returned by the step (one row per env)
-    :param rewards: Rewards returned by the step
-    :param step: Index of the step in the rollout, for the message
-    """
-    arrays = {"rewards": rewards}
-    for key, obs in observations.items() if isinstance(observations, dict) else [(None, observations)]:
-        if obs.dtype.kind == "f":
-            arrays["observations" if key is None else f"observations[{key!r}]"] = obs
-    for name, arr in arrays.items():
-        if np.isfinite(arr).all():
-            continue
-        env = int(np.argmin(np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)))
-        raise ValueError(
-            f"Non-finite {name} (NaN or inf) from env {env} at step {step} of the rollout: "
-            "check the environment (or its wrappers, e.g. VecNormalize) before training on it"
-        )
-
-
 class _EpisodicMixin:
     """What the flat and the Dict episodic buffers share (see the module docstring)."""
 

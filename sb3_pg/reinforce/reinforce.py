@@ -16,8 +16,8 @@ from sb3_pg.common.buffers import (
     DictEpisodicRolloutBuffer,
     EpisodicRolloutBuffer,
     EpisodicSamples,
-    check_finite,
 )
+from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy
 
 SelfReinforce = TypeVar("SelfReinforce", bound="Reinforce")
@@ -278,7 +278,6 @@ class Reinforce(OnPolicyAlgorithm):
 
             new_obs, rewards, dones, infos = env.step(clipped_actions)
             self.num_timesteps += env.num_envs
-            check_finite(new_obs, rewards, step=n_rows)  # type: ignore[arg-type]
 
             callback.update_locals(locals())
             if not callback.on_step():
@@ -384,6 +383,10 @@ class Reinforce(OnPolicyAlgorithm):
         self.logger.record("train/grad_norm", grad_norm.item())
         if hasattr(self.policy, "log_std"):
             self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+
+    def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
+        # Every run checks rewards and observations for NaN and inf
+        return super()._init_callback(with_finite_check(callback), progress_bar)
 
     def learn(
         self: SelfReinforce,

@@ -1,0 +1,56 @@
+"""Callbacks that sb3_pg's algorithms add to every ``learn()``."""
+
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback, ConvertCallback
+from stable_baselines3.common.type_aliases import MaybeCallback
+
+
+def check_finite(observations: np.ndarray | dict[str, np.ndarray], rewards: np.ndarray, timestep: int) -> None:
+    """
+    Stop with a clear error on NaN or inf rewards or (float) observations from a vectorised step.
+
+    :param observations: Observations returned by the step (one row per env)
+    :param rewards: Rewards returned by the step
+    :param timestep: ``num_timesteps`` after the step, for the message
+    """
+    arrays = {"rewards": rewards}
+    for key, obs in observations.items() if isinstance(observations, dict) else [(None, observations)]:
+        if obs.dtype.kind == "f":
+            arrays["observations" if key is None else f"observations[{key!r}]"] = obs
+    for name, arr in arrays.items():
+        if np.isfinite(arr).all():
+            continue
+        env = int(np.argmin(np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)))
+        raise ValueError(
+            f"Non-finite {name} (NaN or inf) from env {env} at timestep {timestep}: "
+            "check the environment (or its wrappers, e.g. VecNormalize) before training on it"
+        )
+
+
+class CheckFiniteCallback(BaseCallback):
+    """
+    After each env step, stop training with a ``ValueError`` if a reward or an observation (including the final
+    observation of an episode, which the algorithms may bootstrap from) is NaN or inf: nothing is learned from it.
+    """
+
+    def _on_step(self) -> bool:
+        new_obs, rewards = self.locals["new_obs"], self.locals["rewards"]
+        check_finite(new_obs, rewards, self.num_timesteps)
+        for done, info in zip(self.locals["dones"], self.locals["infos"]):
+            terminal = info.get("terminal_observation")
+            if done and terminal is not None:
+                if isinstance(terminal, dict):
+                    terminal = {key: np.asarray(value)[None] for key, value in terminal.items()}
+                else:
+                    terminal = np.asarray(terminal)[None]
+                check_finite(terminal, np.zeros(1), self.num_timesteps)
+        return True
+
+
+def with_finite_check(callback: MaybeCallback) -> list[BaseCallback]:
+    """The user's callback(s) as a list, after a :class:`CheckFiniteCallback`."""
+    callbacks: list[Any] = callback if isinstance(callback, list) else ([] if callback is None else [callback])
+    callbacks = [cb if isinstance(cb, BaseCallback) else ConvertCallback(cb) for cb in callbacks]
+    return [CheckFiniteCallback(), *callbacks]
