@@ -15,8 +15,7 @@ MODELS = [
 
 
 def optimizer_states(policy) -> list[dict]:
-    optimizers = [policy.optimizer] + ([policy.critic_optimizer] if hasattr(policy, "critic_optimizer") else [])
-    return [optimizer.state_dict() for optimizer in optimizers]
+    return [policy.optimizer.state_dict()]
 
 
 def assert_same_optimizer_states(first: list[dict], second: list[dict]) -> None:

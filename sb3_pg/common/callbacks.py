@@ -15,18 +15,20 @@ def check_finite(observations: np.ndarray | dict[str, np.ndarray], rewards: np.n
     :param rewards: Rewards returned by the step
     :param timestep: ``num_timesteps`` after the step, for the message
     """
-    arrays = {"rewards": rewards}
-    for key, obs in observations.items() if isinstance(observations, dict) else [(None, observations)]:
-        if obs.dtype.kind == "f":
-            arrays["observations" if key is None else f"observations[{key!r}]"] = obs
-    for name, arr in arrays.items():
-        if np.isfinite(arr).all():
-            continue
-        env = int(np.argmin(np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)))
-        raise ValueError(
-            f"Non-finite {name} (NaN or inf) from env {env} at timestep {timestep}: "
-            "check the environment (or its wrappers, e.g. VecNormalize) before training on it"
-        )
+    obs_items = observations.items() if isinstance(observations, dict) else [(None, observations)]
+    float_obs = [(key, obs) for key, obs in obs_items if obs.dtype.kind == "f"]
+    if np.isfinite(rewards).all() and all(np.isfinite(obs).all() for _, obs in float_obs):
+        return
+    arrays = [("rewards", rewards)] + [
+        ("observations" if key is None else f"observations[{key!r}]", obs) for key, obs in float_obs
+    ]
+    for name, arr in arrays:
+        finite = np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
+        if not finite.all():
+            raise ValueError(
+                f"Non-finite {name} (NaN or inf) from env {int(np.argmin(finite))} at timestep {timestep}: "
+                "check the environment (or its wrappers, e.g. VecNormalize) before training on it"
+            )
 
 
 class CheckFiniteCallback(BaseCallback):
@@ -38,7 +40,10 @@ class CheckFiniteCallback(BaseCallback):
     def _on_step(self) -> bool:
         new_obs, rewards = self.locals["new_obs"], self.locals["rewards"]
         check_finite(new_obs, rewards, self.num_timesteps)
-        for done, info in zip(self.locals["dones"], self.locals["infos"]):
+        dones = self.locals["dones"]
+        if not dones.any():
+            return True
+        for done, info in zip(dones, self.locals["infos"]):
             terminal = info.get("terminal_observation")
             if done and terminal is not None:
                 if isinstance(terminal, dict):

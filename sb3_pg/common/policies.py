@@ -51,11 +51,12 @@ class ActorPolicy(ActorCriticPolicy):
         super()._build(lr_schedule)
         # REINFORCE has no critic: drop the value head built by the parent and optimise the actor alone
         del self.value_net
-        self.optimizer = self.optimizer_class(self.parameters(), lr=lr_schedule(1), **self.optimizer_kwargs)  # type: ignore[call-arg]
+        self._actor_params = list(self.parameters())
+        self.optimizer = self.optimizer_class(self._actor_params, lr=lr_schedule(1), **self.optimizer_kwargs)  # type: ignore[call-arg]
 
     def actor_parameters(self) -> list[th.nn.Parameter]:
         """The parameters of pi(a|s): all of them."""
-        return list(self.parameters())
+        return self._actor_params
 
     def forward(self, obs: th.Tensor, deterministic: bool = False) -> tuple[th.Tensor, None, th.Tensor]:  # type: ignore[override]
         """
@@ -102,36 +103,38 @@ class MultiInputActorPolicy(ActorPolicy):
 
 class SplitActorCriticPolicy(ActorCriticPolicy):
     """
-    SB3's ``ActorCriticPolicy`` with one optimizer for the actor (``optimizer``) and one for the critic
-    (``critic_optimizer``), so each can have its own step size.
+    SB3's ``ActorCriticPolicy`` whose actor and critic take their own step sizes: its optimizer has two parameter
+    groups, ``"actor"`` (first) and ``"critic"``, whose learning rates the algorithms set separately.
 
     The critic's parameters are the value head, the value branch of the MLP extractor and, when
-    ``share_features_extractor=False``, the critic's features extractor. A shared features extractor belongs
-    to the actor: only the policy loss trains it.
+    ``share_features_extractor=False``, the critic's features extractor. A shared features extractor belongs to the
+    actor's group: both losses train it, at the actor's step size.
     """
 
     def _build(self, lr_schedule: Schedule) -> None:
         super()._build(lr_schedule)
-        critic_ids = {id(param) for param in self.critic_parameters()}
-        actor_params = [param for param in self.parameters() if id(param) not in critic_ids]
-        self.optimizer = self.optimizer_class(actor_params, lr=lr_schedule(1), **self.optimizer_kwargs)  # type: ignore[call-arg]
-        self.critic_optimizer = self.optimizer_class(
-            self.critic_parameters(),
-            lr=lr_schedule(1),
-            **self.optimizer_kwargs,  # type: ignore[call-arg]
-        )
-
-    def critic_parameters(self) -> list[th.nn.Parameter]:
-        """The parameters of V(s)."""
         modules: list[th.nn.Module] = [self.mlp_extractor.value_net, self.value_net]
         if not self.share_features_extractor:
             modules.append(self.vf_features_extractor)
-        return [param for module in modules for param in module.parameters()]
+        self._critic_params = [param for module in modules for param in module.parameters()]
+        critic_ids = {id(param) for param in self._critic_params}
+        self._actor_params = [param for param in self.parameters() if id(param) not in critic_ids]
+        groups = [dict(params=self._actor_params, name="actor"), dict(params=self._critic_params, name="critic")]
+        self.optimizer = self.optimizer_class(groups, lr=lr_schedule(1), **self.optimizer_kwargs)  # type: ignore[call-arg]
+
+    def critic_parameters(self) -> list[th.nn.Parameter]:
+        """The parameters of V(s)."""
+        return self._critic_params
 
     def actor_parameters(self) -> list[th.nn.Parameter]:
         """The parameters of pi(a|s) (including a shared features extractor)."""
-        critic_ids = {id(param) for param in self.critic_parameters()}
-        return [param for param in self.parameters() if id(param) not in critic_ids]
+        return self._actor_params
+
+    def set_critic_learning_rate(self, learning_rate: float) -> None:
+        """Set the step size of the critic's parameter group (SB3's schedule update sets every group's)."""
+        for group in self.optimizer.param_groups:
+            if group.get("name") == "critic":
+                group["lr"] = learning_rate
 
 
 class SplitActorCriticCnnPolicy(SplitActorCriticPolicy):

@@ -4,7 +4,7 @@ import torch as th
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
-from stable_baselines3.common.utils import FloatSchedule, explained_variance, update_learning_rate
+from stable_baselines3.common.utils import FloatSchedule, explained_variance
 from torch.nn import functional as F
 
 from sb3_pg.common.buffers import EpisodicSamples
@@ -40,7 +40,7 @@ class ReinforceBaseline(Reinforce):
       Estimated leave-one-out from the batch's per-episode gradients (one batched backward pass).
 
     :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy). With ``baseline="value"`` it
-        has a value network with its own optimizer; with the constant baselines it is the actor alone.
+        has a value network with its own step size; with the constant baselines it is the actor alone.
     :param env: The environment to learn from (if registered in Gym, can be str)
     :param learning_rate: The actor's learning rate, it can be a function of the current progress remaining
     :param n_episodes: Number of complete episodes per update (exclusive with ``n_steps``; default 8)
@@ -156,15 +156,16 @@ class ReinforceBaseline(Reinforce):
         self.critic_lr_schedule = FloatSchedule(self.critic_learning_rate)
         if self.baseline == "value" and not isinstance(self.policy, SplitActorCriticPolicy):
             raise ValueError(
-                f"baseline='value' needs a policy with a value network and its own optimizer "
+                f"baseline='value' needs a policy with a value network and its own step size "
                 f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
             )
 
-    def _get_torch_save_params(self) -> tuple[list[str], list[str]]:
-        state_dicts, variables = super()._get_torch_save_params()
+    def _update_learning_rate(self, optimizers: list[th.optim.Optimizer] | th.optim.Optimizer) -> None:
+        super()._update_learning_rate(optimizers)
         if self.baseline == "value":
-            state_dicts = [*state_dicts, "policy.critic_optimizer"]
-        return state_dicts, variables
+            critic_lr = self.critic_lr_schedule(self._current_progress_remaining)
+            self.logger.record("train/critic_learning_rate", critic_lr)
+            self.policy.set_critic_learning_rate(critic_lr)
 
     def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
         """psi_t - b_t for the chosen baseline, standardised with ``normalize_advantage``."""
@@ -218,19 +219,17 @@ class ReinforceBaseline(Reinforce):
         """Regress V(s_t) on the Monte-Carlo returns: ``n_critic_epochs`` full-batch steps."""
         if self.baseline != "value":
             return
-        critic_lr = self.critic_lr_schedule(self._current_progress_remaining)
-        self.logger.record("train/critic_learning_rate", critic_lr)
-        update_learning_rate(self.policy.critic_optimizer, critic_lr)
         critic_params = self.policy.critic_parameters()
         value_losses = []
         for _ in range(self.n_critic_epochs):
             values = self.policy.predict_values(data.observations).flatten()
             value_loss = F.mse_loss(values, data.returns)
-            self.policy.critic_optimizer.zero_grad()
+            # The actor's parameters get no gradient here (but a shared features extractor), so the step leaves them
+            self.policy.optimizer.zero_grad()
             value_loss.backward()
             if self.max_grad_norm is not None:
                 th.nn.utils.clip_grad_norm_(critic_params, self.max_grad_norm)
-            self.policy.critic_optimizer.step()
+            self.policy.optimizer.step()
             value_losses.append(value_loss.item())
         self.logger.record("train/value_loss", sum(value_losses) / len(value_losses))
         self.logger.record(

@@ -1,0 +1,276 @@
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.buffers import RolloutBuffer
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.utils import FloatSchedule, explained_variance
+from torch.nn import functional as F
+
+from sb3_pg.common.callbacks import with_finite_check
+from sb3_pg.common.policies import (
+    MultiInputSplitActorCriticPolicy,
+    SplitActorCriticCnnPolicy,
+    SplitActorCriticPolicy,
+)
+
+SelfTDActorCritic = TypeVar("SelfTDActorCritic", bound="TDActorCritic")
+
+SUPPORTED_ACTION_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
+
+
+class TDActorCritic(OnPolicyAlgorithm):
+    """
+    One-step actor-critic: the policy gradient with the TD error as advantage.
+
+    Sutton & Barto (2018), section 13.5 (one-step actor-critic, episodic).
+
+    After each vectorised env step (``n_steps=1``), with delta_t = r_t + gamma V(s_{t+1}) - V(s_t):
+
+        actor:  theta <- theta + alpha_theta * mean_envs[ I_t delta_t grad log pi(a_t|s_t) ]
+        critic: w     <- w     + alpha_w     * mean_envs[ delta_t grad V(s_t) ]
+
+    V(s_{t+1}) is 0 only at true termination; at time-limit truncation the target bootstraps from the real final
+    observation. The target is a constant (semi-gradient TD(0)), and I_t is gamma^t with ``discount_gradient=True``
+    (else 1). With ``n_steps > 1`` the advantages are GAE(gamma, ``gae_lambda``): lambda = 0 is the TD error,
+    lambda = 1 the Monte-Carlo return minus V (REINFORCE with a value baseline, bootstrapped at the batch edge);
+    ``n_steps > 1`` with lambda = 1 is A2C's estimator.
+
+    :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy): actor and critic with their own
+        optimizers; ``net_arch=dict(pi=[...], vf=[...])`` sets the two networks
+    :param env: The environment to learn from (if registered in Gym, can be str)
+    :param learning_rate: The actor's learning rate, it can be a function of the current progress remaining (1 to 0)
+    :param critic_learning_rate: The critic's learning rate, a float or a schedule
+    :param n_steps: The number of steps to run for each environment per update (1: fully online)
+    :param gamma: Discount factor
+    :param gae_lambda: GAE's lambda: 0 gives the one-step TD error (default), 1 Monte-Carlo advantages
+    :param ent_coef: Entropy coefficient (bonus on the mean entropy per step)
+    :param max_grad_norm: The maximum norm of each of the actor's and the critic's gradients, ``None`` disables clipping
+    :param discount_gradient: Multiply the actor's step by I_t = gamma^t, t the step's index in its episode (the
+        textbook's ``I <- gamma I``), tracked per env across updates and reset at episode starts
+    :param normalize_advantage: Standardise the advantages over the batch (off: the textbook update)
+    :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
+    :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per rollout)
+    :param rollout_buffer_class: Rollout buffer class to use. If ``None``, it will be automatically selected.
+    :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation.
+    :param stats_window_size: Window size for the rollout logging
+    :param tensorboard_log: the log location for tensorboard (if None, no logging)
+    :param policy_kwargs: additional arguments to be passed to the policy on creation
+    :param verbose: Verbosity level: 0 for no output, 1 for info messages, 2 for debug messages
+    :param seed: Seed for the pseudo random generators
+    :param device: Device (cpu, cuda, ...) on which the code should be run.
+    :param _init_setup_model: Whether or not to build the network at the creation of the instance
+    """
+
+    policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
+        "MlpPolicy": SplitActorCriticPolicy,
+        "CnnPolicy": SplitActorCriticCnnPolicy,
+        "MultiInputPolicy": MultiInputSplitActorCriticPolicy,
+    }
+    policy: SplitActorCriticPolicy
+    # Measuring the KL costs a forward pass, as much as a third of an online update: sample every 10th update
+    approx_kl_interval: int = 10
+
+    def __init__(
+        self,
+        policy: str | type[SplitActorCriticPolicy],
+        env: GymEnv | str,
+        learning_rate: float | Schedule = 1e-3,
+        critic_learning_rate: float | Schedule = 5e-3,
+        n_steps: int = 1,
+        gamma: float = 0.99,
+        gae_lambda: float = 0.0,
+        ent_coef: float = 0.0,
+        max_grad_norm: float | None = None,
+        discount_gradient: bool = False,
+        normalize_advantage: bool = False,
+        use_sde: bool = False,
+        sde_sample_freq: int = -1,
+        rollout_buffer_class: type[RolloutBuffer] | None = None,
+        rollout_buffer_kwargs: dict[str, Any] | None = None,
+        stats_window_size: int = 100,
+        tensorboard_log: str | None = None,
+        policy_kwargs: dict[str, Any] | None = None,
+        verbose: int = 0,
+        seed: int | None = None,
+        device: th.device | str = "auto",
+        _init_setup_model: bool = True,
+    ):
+        for name, value in (("learning_rate", learning_rate), ("critic_learning_rate", critic_learning_rate)):
+            if isinstance(value, (int, float)) and value < 0:
+                raise ValueError(f"{name}={value!r} must be >= 0")
+        if not isinstance(n_steps, (int, np.integer)) or isinstance(n_steps, bool) or n_steps < 1:
+            raise ValueError(f"n_steps={n_steps!r} must be an integer >= 1")
+        if not 0.0 <= gamma <= 1.0:
+            raise ValueError(f"gamma={gamma!r} must be in [0, 1]")
+        if not 0.0 <= gae_lambda <= 1.0:
+            raise ValueError(f"gae_lambda={gae_lambda!r} must be in [0, 1]")
+        if max_grad_norm is not None and not max_grad_norm > 0:
+            raise ValueError(f"max_grad_norm={max_grad_norm!r} must be > 0 (or None to disable clipping)")
+
+        super().__init__(
+            policy,
+            env,
+            learning_rate=learning_rate,
+            n_steps=n_steps,
+            gamma=gamma,
+            gae_lambda=gae_lambda,
+            ent_coef=ent_coef,
+            # Unused: the critic has its own step size rather than a weight in a joint loss
+            vf_coef=0.0,
+            max_grad_norm=max_grad_norm,  # type: ignore[arg-type]
+            use_sde=use_sde,
+            sde_sample_freq=sde_sample_freq,
+            rollout_buffer_class=rollout_buffer_class,
+            rollout_buffer_kwargs=rollout_buffer_kwargs,
+            stats_window_size=stats_window_size,
+            tensorboard_log=tensorboard_log,
+            policy_kwargs=policy_kwargs,
+            verbose=verbose,
+            device=device,
+            seed=seed,
+            _init_setup_model=False,
+            # Checked in _setup_model, with a ValueError
+            supported_action_spaces=None,
+        )
+        self.critic_learning_rate = critic_learning_rate
+        self.discount_gradient = discount_gradient
+        self.normalize_advantage = normalize_advantage
+
+        if _init_setup_model:
+            self._setup_model()
+
+    def _setup_model(self) -> None:
+        if not isinstance(self.action_space, SUPPORTED_ACTION_SPACES):
+            raise ValueError(
+                f"Unsupported action space {self.action_space}: {type(self).__name__} supports "
+                f"{', '.join(space.__name__ for space in SUPPORTED_ACTION_SPACES)}"
+            )
+        super()._setup_model()
+        if not isinstance(self.policy, SplitActorCriticPolicy):
+            raise ValueError(
+                f"{type(self).__name__} needs a policy whose actor and critic have their own step sizes "
+                f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
+            )
+        self.critic_lr_schedule = FloatSchedule(self.critic_learning_rate)
+        # I_t of each env for the next step (the textbook's I), carried across updates
+        if getattr(self, "_gradient_discounts", None) is None or len(self._gradient_discounts) != self.n_envs:
+            self._gradient_discounts = np.ones(self.n_envs, dtype=np.float32)
+        self._explained_variance_data: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def _excluded_save_params(self) -> list[str]:
+        return [*super()._excluded_save_params(), "_explained_variance_data"]
+
+    def _update_learning_rate(self, optimizers: list[th.optim.Optimizer] | th.optim.Optimizer) -> None:
+        super()._update_learning_rate(optimizers)
+        critic_lr = self.critic_lr_schedule(self._current_progress_remaining)
+        self.logger.record("train/critic_learning_rate", critic_lr)
+        self.policy.set_critic_learning_rate(critic_lr)
+
+    def _step_discounts(self, episode_starts: np.ndarray) -> np.ndarray:
+        """I_t for each row of the rollout: 1 at an episode's first step, times gamma at each later step."""
+        discounts = np.empty_like(episode_starts, dtype=np.float32)
+        current = self._gradient_discounts
+        for row in range(len(episode_starts)):
+            current = np.where(episode_starts[row] > 0, 1.0, current).astype(np.float32)
+            discounts[row] = current
+            current = current * self.gamma
+        self._gradient_discounts = current
+        return discounts
+
+    def train(self) -> None:
+        """One actor step and one critic step on the rollout (one vectorised env step by default)."""
+        self.policy.set_training_mode(True)
+        self._update_learning_rate(self.policy.optimizer)
+
+        buffer = self.rollout_buffer
+        # delta_t (GAE(lambda) in general), computed by the buffer with V(s') = 0 only at termination
+        td_errors = buffer.advantages
+        self.logger.record_mean("train/td_error", float(np.abs(td_errors).mean()))
+        self._explained_variance_data.append((buffer.values.flatten(), buffer.returns.flatten()))
+        advantages = td_errors
+        if self.normalize_advantage and advantages.size > 1:
+            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        if self.discount_gradient:
+            advantages = advantages * self._step_discounts(buffer.episode_starts)
+        # get() flattens the buffer's arrays in one order, the (scaled) advantages with the rest
+        buffer.advantages = advantages.astype(np.float32, copy=False)
+
+        data = next(buffer.get(batch_size=None))
+        actions = data.actions
+        if isinstance(self.action_space, spaces.Discrete):
+            actions = actions.long().flatten()
+        values, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
+
+        # Actor: -I_t delta_t log pi(a_t|s_t), delta_t a constant
+        policy_loss = -(data.advantages * log_prob).mean()
+        # Critic: semi-gradient TD(0), 0.5 (r + gamma V(s') - V(s))^2 with the target r + gamma V(s') held fixed,
+        # whose gradient step is w <- w + alpha_w delta grad V(s)
+        value_loss = 0.5 * F.mse_loss(values.flatten(), data.returns)
+        if entropy is None:
+            entropy = -log_prob
+        entropy_loss = -entropy.mean()
+        loss = policy_loss + self.ent_coef * entropy_loss + value_loss
+        if not th.isfinite(loss):
+            raise FloatingPointError(
+                f"Non-finite loss (policy {policy_loss.item()}, value {value_loss.item()}) at update "
+                f"{self._n_updates + 1}: the parameters were left unchanged. Lower the step sizes or set max_grad_norm."
+            )
+
+        # One step: each parameter group at its own step size (a shared features extractor gets both losses' gradients)
+        self.policy.optimizer.zero_grad()
+        loss.backward()
+        grad_norm = th.nn.utils.clip_grad_norm_(self.policy.actor_parameters(), self.max_grad_norm or float("inf"))
+        if self.max_grad_norm is not None:
+            th.nn.utils.clip_grad_norm_(self.policy.critic_parameters(), self.max_grad_norm)
+        self.policy.optimizer.step()
+
+        if self._n_updates % self.approx_kl_interval == 0:
+            with th.no_grad():
+                # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old
+                log_ratio = self.policy.get_distribution(data.observations).log_prob(actions) - data.old_log_prob
+                self.logger.record_mean("train/approx_kl", th.mean(th.exp(log_ratio) - 1 - log_ratio).item())
+
+        self._n_updates += 1
+        # Updates are frequent: the logged values are means over the logging interval
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        self.logger.record_mean("train/policy_loss", policy_loss.item())
+        self.logger.record_mean("train/value_loss", value_loss.item())
+        self.logger.record_mean("train/entropy_loss", entropy_loss.item())
+        self.logger.record_mean("train/grad_norm", grad_norm.item())
+        if hasattr(self.policy, "log_std"):
+            self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+
+    def dump_logs(self, iteration: int = 0) -> None:
+        """Write the logs, with the explained variance of V over all the updates since the last write."""
+        if self._explained_variance_data:
+            values, returns = (np.concatenate(arrays) for arrays in zip(*self._explained_variance_data))
+            self.logger.record("train/explained_variance", float(explained_variance(values, returns)))
+            self._explained_variance_data = []
+        super().dump_logs(iteration)
+
+    def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
+        # Every run checks rewards and observations for NaN and inf
+        return super()._init_callback(with_finite_check(callback), progress_bar)
+
+    def learn(
+        self: SelfTDActorCritic,
+        total_timesteps: int,
+        callback: MaybeCallback = None,
+        log_interval: int = 100,
+        tb_log_name: str = "TDActorCritic",
+        reset_num_timesteps: bool = True,
+        progress_bar: bool = False,
+    ) -> SelfTDActorCritic:
+        return super().learn(
+            total_timesteps=total_timesteps,
+            callback=callback,
+            log_interval=log_interval,
+            tb_log_name=tb_log_name,
+            reset_num_timesteps=reset_num_timesteps,
+            progress_bar=progress_bar,
+        )
