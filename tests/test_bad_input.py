@@ -6,7 +6,7 @@ import pytest
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
 
-from sb3_pg import Reinforce, ReinforceBaseline
+from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
 from sb3_pg.common.envs import ScriptedEpisodeEnv
 
 
@@ -28,6 +28,12 @@ from sb3_pg.common.envs import ScriptedEpisodeEnv
         (Reinforce, dict(max_grad_norm=0.0), "max_grad_norm=0.0"),
         (Reinforce, dict(return_type="episode", discount_gradient=True), "discount_gradient=True"),
         (Reinforce, dict(policy_kwargs=dict(net_arch=dict(pi=[8], vf=[8]))), "no value network"),
+        (TDActorCritic, dict(learning_rate=-1.0), "learning_rate=-1.0"),
+        (TDActorCritic, dict(critic_learning_rate=-1.0), "critic_learning_rate=-1.0"),
+        (TDActorCritic, dict(n_steps=0), "n_steps=0"),
+        (TDActorCritic, dict(gamma=2.0), "gamma=2.0"),
+        (TDActorCritic, dict(gae_lambda=1.5), "gae_lambda=1.5"),
+        (TDActorCritic, dict(max_grad_norm=-1.0), "max_grad_norm=-1.0"),
     ],
 )
 def test_bad_arguments(algo, kwargs, message):
@@ -52,15 +58,17 @@ class TupleActionEnv(gym.Env):
     action_space = spaces.Tuple([spaces.Discrete(2), spaces.Discrete(2)])
 
 
-def test_unsupported_action_space():
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic])
+def test_unsupported_action_space(algo):
     with pytest.raises(ValueError, match="Unsupported action space Tuple"):
-        Reinforce("MlpPolicy", TupleActionEnv())
+        algo("MlpPolicy", TupleActionEnv())
 
 
-@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline])
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic])
 def test_nan_reward_stops_training(algo):
     env = ScriptedEpisodeEnv(lengths=[5], rewards_fn=lambda k, t: np.nan if (k, t) == (1, 2) else 1.0)
-    model = algo("MlpPolicy", env, n_episodes=2, seed=0)
+    batch = dict(n_steps=100) if algo is TDActorCritic else dict(n_episodes=2)
+    model = algo("MlpPolicy", env, seed=0, **batch)
     before = [param.detach().clone() for param in model.policy.parameters()]
     with pytest.raises(ValueError, match=r"Non-finite rewards .* env 0 at timestep 8"):
         model.learn(100)
@@ -74,9 +82,26 @@ class InfObservation(gym.ObservationWrapper):
         return np.full_like(observation, np.inf) if observation[1] == 3 else observation
 
 
-def test_inf_observation_stops_training():
-    model = Reinforce("MlpPolicy", InfObservation(ScriptedEpisodeEnv(lengths=[5])), n_episodes=1)
+@pytest.mark.parametrize("algo", [Reinforce, TDActorCritic])
+def test_inf_observation_stops_training(algo):
+    model = algo("MlpPolicy", InfObservation(ScriptedEpisodeEnv(lengths=[5])))
     with pytest.raises(ValueError, match="Non-finite observations"):
+        model.learn(100)
+
+
+class NaNFinalObservation(gym.Wrapper):
+    """A NaN in the last observation of a truncated episode, which the TD target bootstraps from."""
+
+    def step(self, action):
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        if truncated:
+            obs = np.full_like(obs, np.nan)
+        return obs, reward, terminated, truncated, info
+
+
+def test_nan_final_observation_stops_training():
+    model = TDActorCritic("MlpPolicy", NaNFinalObservation(ScriptedEpisodeEnv(lengths=[5], truncate=True)))
+    with pytest.raises(ValueError, match=r"Non-finite observations .* timestep 5"):
         model.learn(100)
 
 

@@ -14,7 +14,7 @@ from stable_baselines3.common.envs import (
 )
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
-from sb3_pg import Reinforce, ReinforceBaseline
+from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
 
 # (algorithm, extra arguments): every estimator
 MODELS = [
@@ -23,8 +23,18 @@ MODELS = [
     (ReinforceBaseline, dict(baseline="value")),
     (ReinforceBaseline, dict(baseline="mean", discount_gradient=True)),
     (ReinforceBaseline, dict(baseline="optimal", normalize_advantage=True)),
+    (TDActorCritic, {}),
+    (TDActorCritic, dict(n_steps=4, gae_lambda=0.5, discount_gradient=True, normalize_advantage=True, max_grad_norm=0.5)),
 ]
-MODEL_IDS = ["reinforce", "reinforce-episode", "baseline-value", "baseline-mean", "baseline-optimal"]
+MODEL_IDS = ["reinforce", "reinforce-episode", "baseline-value", "baseline-mean", "baseline-optimal", "tdac", "tdac-gae"]
+
+
+def make(algo, policy, env, n_episodes: int, **kwargs):
+    """The model, with a batch of ``n_episodes`` complete episodes for the episodic algorithms."""
+    if issubclass(algo, Reinforce):
+        kwargs["n_episodes"] = n_episodes
+    return algo(policy, env, seed=0, **kwargs)
+
 
 ENVS = {
     "discrete": lambda: IdentityEnv(dim=3, ep_length=10),
@@ -48,13 +58,13 @@ def check_learned_something(model, budget: int) -> None:
 @pytest.mark.parametrize("env_name", list(ENVS))
 def test_action_spaces(algo, kwargs, env_name):
     env = make_vec_env(ENVS[env_name], n_envs=2, seed=0)
-    model = algo("MlpPolicy", env, n_episodes=4, seed=0, **kwargs).learn(200)
+    model = make(algo, "MlpPolicy", env, 4, **kwargs).learn(200)
     check_learned_something(model, 200)
 
 
 @pytest.mark.parametrize("algo, kwargs", MODELS, ids=MODEL_IDS)
 def test_gsde(algo, kwargs):
-    model = algo("MlpPolicy", "Pendulum-v1", n_episodes=2, use_sde=True, sde_sample_freq=4, seed=0, **kwargs).learn(400)
+    model = make(algo, "MlpPolicy", "Pendulum-v1", 2, use_sde=True, sde_sample_freq=4, **kwargs).learn(400)
     check_learned_something(model, 400)
     assert "train/std" in model.logger.name_to_value
 
@@ -66,43 +76,38 @@ def test_cnn_policy(algo, kwargs):
         return gym.wrappers.TransformReward(FakeImageEnv(screen_height=36, screen_width=36, n_channels=1), lambda r: 1.0)
 
     env = make_vec_env(make_env, n_envs=2, seed=0)
-    model = algo("CnnPolicy", env, n_episodes=2, seed=0, **kwargs).learn(20)
+    model = make(algo, "CnnPolicy", env, 2, **kwargs).learn(20)
     check_learned_something(model, 20)
 
 
 @pytest.mark.parametrize("algo, kwargs", MODELS, ids=MODEL_IDS)
 def test_multi_input_policy(algo, kwargs):
     env = make_vec_env(SimpleMultiObsEnv, n_envs=2, seed=0)
-    model = algo("MultiInputPolicy", env, n_episodes=2, seed=0, **kwargs).learn(50)
+    model = make(algo, "MultiInputPolicy", env, 2, **kwargs).learn(50)
     check_learned_something(model, 50)
 
 
-@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline])
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic])
 def test_subproc_vec_env(algo):
     env = make_vec_env("CartPole-v1", n_envs=2, seed=0, vec_env_cls=SubprocVecEnv)
     try:
-        model = algo("MlpPolicy", env, n_steps=64, seed=0).learn(64)
+        model = algo("MlpPolicy", env, n_steps=64 if algo is not TDActorCritic else 2, seed=0).learn(64)
         check_learned_something(model, 64)
     finally:
         env.close()
 
 
-@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline])
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic])
 def test_schedules_callbacks_progress_bar_tensorboard(algo, tmp_path):
     from stable_baselines3.common.callbacks import ConvertCallback, EvalCallback
 
     steps_seen = []
     eval_callback = EvalCallback(gym.make("CartPole-v1"), eval_freq=100, n_eval_episodes=2, verbose=0)
-    model = algo(
-        "MlpPolicy",
-        "CartPole-v1",
-        learning_rate=lambda progress: 1e-3 * progress,
-        n_episodes=2,
-        tensorboard_log=str(tmp_path),
-        seed=0,
+    model = make(
+        algo, "MlpPolicy", "CartPole-v1", 2, learning_rate=lambda progress: 1e-3 * progress, tensorboard_log=str(tmp_path)
     )
     count_steps = ConvertCallback(lambda local_vars, _: steps_seen.append(1) or True)
-    model.learn(300, callback=[eval_callback, count_steps], progress_bar=True)
+    model.learn(300, callback=[eval_callback, count_steps], progress_bar=True, log_interval=1)
     assert len(steps_seen) == model.num_timesteps
     assert np.isfinite(eval_callback.last_mean_reward)
     assert model.logger.name_to_value["train/learning_rate"] < 1e-3

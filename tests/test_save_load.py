@@ -5,12 +5,13 @@ import pytest
 import torch as th
 from stable_baselines3.common.env_util import make_vec_env
 
-from sb3_pg import Reinforce, ReinforceBaseline
+from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
 
 MODELS = [
     (Reinforce, dict(return_type="episode", discount_gradient=False)),
     (ReinforceBaseline, dict(baseline="value", critic_learning_rate=lambda p: 3e-3 * p, n_critic_epochs=3)),
     (ReinforceBaseline, dict(baseline="optimal")),
+    (TDActorCritic, dict(n_steps=2, critic_learning_rate=lambda p: 3e-3 * p, discount_gradient=True)),
 ]
 
 
@@ -28,10 +29,11 @@ def assert_same_optimizer_states(first: list[dict], second: list[dict]) -> None:
                 th.testing.assert_close(value, state_b["state"][key][name])
 
 
-@pytest.mark.parametrize("algo, kwargs", MODELS, ids=["reinforce", "baseline-value", "baseline-optimal"])
+@pytest.mark.parametrize("algo, kwargs", MODELS, ids=["reinforce", "baseline-value", "baseline-optimal", "tdac"])
 def test_save_load(algo, kwargs, tmp_path):
     env = make_vec_env("CartPole-v1", n_envs=2, seed=0)
-    model = algo("MlpPolicy", env, n_episodes=4, seed=0, **kwargs).learn(500)
+    batch = {} if algo is TDActorCritic else dict(n_episodes=4)
+    model = algo("MlpPolicy", env, seed=0, **batch, **kwargs).learn(500)
     observations = np.stack([env.observation_space.sample() for _ in range(20)])
     actions, _ = model.predict(observations, deterministic=True)
     path = tmp_path / "model.zip"
@@ -43,11 +45,19 @@ def test_save_load(algo, kwargs, tmp_path):
     for param, loaded_param in zip(model.policy.parameters(), loaded.policy.parameters()):
         th.testing.assert_close(param, loaded_param)
     assert_same_optimizer_states(optimizer_states(model.policy), optimizer_states(loaded.policy))
-    for name in ("n_episodes", "return_type", "discount_gradient", "gamma", "num_timesteps"):
+    for name in ("n_steps", "discount_gradient", "gamma", "num_timesteps"):
         assert getattr(loaded, name) == getattr(model, name)
+    if algo is not TDActorCritic:
+        assert (loaded.n_episodes, loaded.return_type) == (model.n_episodes, model.return_type)
+    else:
+        np.testing.assert_array_equal(loaded._gradient_discounts, model._gradient_discounts)
+    if algo is not Reinforce and kwargs.get("baseline", "value") == "value":
+        assert loaded.critic_lr_schedule(0.5) == model.critic_lr_schedule(0.5)
+        assert [group["lr"] for group in loaded.policy.optimizer.param_groups] == [
+            group["lr"] for group in model.policy.optimizer.param_groups
+        ]
     if algo is ReinforceBaseline:
         assert loaded.baseline == model.baseline
-        assert loaded.critic_lr_schedule(0.5) == model.critic_lr_schedule(0.5)
 
     # Training continues from where it stopped
     timesteps = loaded.num_timesteps
@@ -56,26 +66,26 @@ def test_save_load(algo, kwargs, tmp_path):
     assert loaded._n_updates > model._n_updates
 
 
-def test_resume_is_exact(tmp_path):
-    """Training 2 x k steps with a save/load in between equals training the same number of batches at once."""
-    kwargs = dict(n_episodes=2, seed=3, critic_learning_rate=1e-2)
-    model = ReinforceBaseline("MlpPolicy", make_vec_env("CartPole-v1", n_envs=1, seed=3), **kwargs)
+@pytest.mark.parametrize(
+    "algo, kwargs",
+    [
+        (ReinforceBaseline, dict(n_episodes=2, critic_learning_rate=1e-2)),
+        (TDActorCritic, dict(n_steps=1, discount_gradient=True)),
+    ],
+)
+def test_resume_is_exact(algo, kwargs, tmp_path):
+    """Training, saving and going on equals loading the saved model and going on (same seeds and env state)."""
+    model = algo("MlpPolicy", make_vec_env("CartPole-v1", n_envs=1, seed=3), seed=3, **kwargs)
     model.learn(200)
     model.save(tmp_path / "half.zip")
-    # Same random state for both continuations: the next batch starts from a reset env
-    th.manual_seed(7)
-    np.random.seed(7)
-    model.env.seed(11)
-    model._last_episode_starts[:] = False
-    model.learn(200, reset_num_timesteps=False)
-
-    loaded = ReinforceBaseline.load(tmp_path / "half.zip", env=make_vec_env("CartPole-v1", n_envs=1, seed=3))
-    loaded._last_obs = np.zeros((1, 4), dtype=np.float32)
-    loaded._last_episode_starts = np.zeros(1, dtype=bool)
-    th.manual_seed(7)
-    np.random.seed(7)
-    loaded.env.seed(11)
-    loaded.learn(200, reset_num_timesteps=False)
+    loaded = algo.load(tmp_path / "half.zip", env=make_vec_env("CartPole-v1", n_envs=1, seed=3))
+    for agent in (model, loaded):
+        # Same random state for both continuations, from an env reset with the same seed
+        th.manual_seed(7)
+        np.random.seed(7)
+        agent.env.seed(11)
+        agent._last_obs = None
+        agent.learn(200, reset_num_timesteps=False)
     assert loaded.num_timesteps == model.num_timesteps
     for param, loaded_param in zip(model.policy.parameters(), loaded.policy.parameters()):
         th.testing.assert_close(param, loaded_param)
