@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import torch as th
+from common import first_reaching, learn_with_curve, median_range
 from stable_baselines3 import A2C
-from stable_baselines3.common.callbacks import EvalCallback
 from stable_baselines3.common.env_util import make_vec_env
 
 from sb3_pg import Reinforce, ReinforceBaseline
@@ -35,33 +35,18 @@ N_ENVS = {"Reinforce": 1, "ReinforceBaseline": 1, "A2C (RL-Zoo)": 8}
 
 
 def run(name: str, seed: int, timesteps: int, eval_freq: int) -> dict:
-    env = make_vec_env("CartPole-v1", n_envs=N_ENVS[name], seed=seed)
-    model = ALGOS[name](env, seed)
-    eval_env = make_vec_env("CartPole-v1", n_envs=1, seed=seed + 1000)
-    callback = EvalCallback(eval_env, eval_freq=max(eval_freq // N_ENVS[name], 1), n_eval_episodes=10, verbose=0)
-    evaluations: list[tuple[int, float]] = []
-    original = callback._on_step
-
-    def on_step() -> bool:
-        result = original()
-        if callback.n_calls % callback.eval_freq == 0:
-            evaluations.append((model.num_timesteps, float(callback.last_mean_reward)))
-        return result
-
-    callback._on_step = on_step  # type: ignore[method-assign]
+    model = ALGOS[name](make_vec_env("CartPole-v1", n_envs=N_ENVS[name], seed=seed), seed)
     start = time.perf_counter()
-    model.learn(timesteps, callback=callback)
-    wall = time.perf_counter() - start
-    steps = [step for step, value in evaluations if value >= THRESHOLD]
-    values = [value for _, value in evaluations]
+    curve = learn_with_curve(model, make_vec_env("CartPole-v1", n_envs=1, seed=seed + 1000), timesteps, eval_freq)
+    values = [value for _, value in curve]
     return {
         "algo": name,
         "seed": seed,
-        "curve": evaluations,
-        "steps_to_threshold": steps[0] if steps else None,
+        "curve": curve,
+        "steps_to_threshold": first_reaching(curve, THRESHOLD),
         "final": float(np.mean(values[-3:])),
         "curve_mean": float(np.mean(values)),
-        "wall_s": wall,
+        "wall_s": time.perf_counter() - start,
     }
 
 
@@ -92,11 +77,9 @@ def main() -> None:
     for name in ALGOS:
         mine = [r for r in runs if r["algo"] == name]
         reached = [r["steps_to_threshold"] for r in mine if r["steps_to_threshold"] is not None]
-        finals = [r["final"] for r in mine]
-        steps = f"{statistics.median(reached):.0f} [{min(reached)}, {max(reached)}]" if reached else "-"
         print(
-            f"{name} | {len(reached)}/{len(mine)} | {steps} | {statistics.median(finals):.1f} [{min(finals):.1f}, "
-            f"{max(finals):.1f}] | {statistics.median(r['curve_mean'] for r in mine):.1f} | "
+            f"{name} | {len(reached)}/{len(mine)} | {median_range(reached, '{:.0f}')} | "
+            f"{median_range([r['final'] for r in mine])} | {statistics.median(r['curve_mean'] for r in mine):.1f} | "
             f"{statistics.median(r['wall_s'] for r in mine):.0f}"
         )
 

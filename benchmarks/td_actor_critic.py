@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 import torch as th
+from common import first_reaching, learn_with_curve, median_range
 from stable_baselines3 import A2C
-from stable_baselines3.common.callbacks import EvalCallback
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecNormalize
 
@@ -73,24 +73,12 @@ def evaluate_run(name: str, env_id: str, seed: int, timesteps: int, eval_freq: i
     eval_env = make_vec_env(env_id, n_envs=1, seed=seed + 1000)
     if normalizer is not None:
         eval_env = VecNormalize(eval_env, training=False, norm_obs=True, norm_reward=False)
-    callback = EvalCallback(eval_env, eval_freq=max(eval_freq // model.n_envs, 1), n_eval_episodes=10, verbose=0)
-    curve: list[tuple[int, float]] = []
-    original = callback._on_step
-
-    def on_step() -> bool:
-        result = original()
-        if callback.n_calls % callback.eval_freq == 0:
-            curve.append((model.num_timesteps, float(callback.last_mean_reward)))
-        return result
-
-    callback._on_step = on_step  # type: ignore[method-assign]
-    model.learn(timesteps, callback=callback)
-    reached = [step for step, value in curve if value >= THRESHOLDS[env_id]]
+    curve = learn_with_curve(model, eval_env, timesteps, eval_freq)
     return {
         "algo": name,
         "seed": seed,
         "curve": curve,
-        "steps_to_threshold": reached[0] if reached else None,
+        "steps_to_threshold": first_reaching(curve, THRESHOLDS[env_id]),
         "final": float(np.mean([value for _, value in curve[-3:]])),
     }
 
@@ -137,11 +125,9 @@ def main() -> None:
     for name in names:
         mine = [run for run in runs if run["algo"] == name]
         reached = [run["steps_to_threshold"] for run in mine if run["steps_to_threshold"] is not None]
-        finals = [run["final"] for run in mine]
-        steps = f"{statistics.median(reached):.0f} [{min(reached)}, {max(reached)}]" if reached else "-"
         print(
-            f"{name} | {len(reached)}/{len(mine)} | {steps} | {statistics.median(finals):.1f} "
-            f"[{min(finals):.1f}, {max(finals):.1f}] | {rates[name]:.0f} | {rates[name] / base:.2f}"
+            f"{name} | {len(reached)}/{len(mine)} | {median_range(reached, '{:.0f}')} | "
+            f"{median_range([run['final'] for run in mine])} | {rates[name]:.0f} | {rates[name] / base:.2f}"
         )
     output = Path(args.output or f"benchmarks/results/td_actor_critic_{args.env}.json")
     output.parent.mkdir(parents=True, exist_ok=True)

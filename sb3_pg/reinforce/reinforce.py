@@ -19,10 +19,16 @@ from sb3_pg.common.buffers import (
 )
 from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy
+from sb3_pg.common.utils import (
+    check_action_space,
+    check_max_grad_norm,
+    check_positive_int,
+    check_step_size,
+    check_unit_interval,
+)
 
 SelfReinforce = TypeVar("SelfReinforce", bound="Reinforce")
 
-SUPPORTED_ACTION_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 DEFAULT_N_EPISODES = 8
 
 
@@ -151,16 +157,13 @@ class Reinforce(OnPolicyAlgorithm):
                 f"Conflicting batch settings: n_episodes={self.n_episodes} and n_steps={n_steps}; give one of them"
             )
         for name, value in (("n_episodes", self.n_episodes), ("n_steps", n_steps)):
-            if value is not None and (not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1):
-                raise ValueError(f"{name}={value!r} must be an integer >= 1")
+            if value is not None:
+                check_positive_int(name, value)
         if self.return_type not in RETURN_TYPES:
             raise ValueError(f"return_type={self.return_type!r} is not one of {RETURN_TYPES}")
-        if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"gamma={gamma!r} must be in [0, 1]")
-        if isinstance(learning_rate, (int, float)) and learning_rate < 0:
-            raise ValueError(f"learning_rate={learning_rate!r} must be >= 0")
-        if max_grad_norm is not None and not max_grad_norm > 0:
-            raise ValueError(f"max_grad_norm={max_grad_norm!r} must be > 0 (or None to disable clipping)")
+        check_unit_interval("gamma", gamma)
+        check_step_size("learning_rate", learning_rate)
+        check_max_grad_norm(max_grad_norm)
         if self.discount_gradient and self.return_type == "episode":
             raise ValueError(
                 "discount_gradient=True applies to return_type='reward_to_go': the episode return "
@@ -168,11 +171,7 @@ class Reinforce(OnPolicyAlgorithm):
             )
 
     def _check_env_params(self) -> None:
-        if not isinstance(self.action_space, SUPPORTED_ACTION_SPACES):
-            raise ValueError(
-                f"Unsupported action space {self.action_space}: {type(self).__name__} supports "
-                f"{', '.join(space.__name__ for space in SUPPORTED_ACTION_SPACES)}"
-            )
+        check_action_space(type(self).__name__, self.action_space)
         total, name = (self.n_episodes, "n_episodes") if self.n_episodes is not None else (self.n_steps, "n_steps")
         if total < self.n_envs:
             raise ValueError(

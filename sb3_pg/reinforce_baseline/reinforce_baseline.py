@@ -13,6 +13,7 @@ from sb3_pg.common.policies import (
     SplitActorCriticCnnPolicy,
     SplitActorCriticPolicy,
 )
+from sb3_pg.common.utils import check_positive_int, check_step_size
 from sb3_pg.reinforce.reinforce import Reinforce
 
 SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaseline")
@@ -104,10 +105,8 @@ class ReinforceBaseline(Reinforce):
     ):
         if baseline not in BASELINES:
             raise ValueError(f"baseline={baseline!r} is not one of {BASELINES}")
-        if isinstance(critic_learning_rate, (int, float)) and critic_learning_rate < 0:
-            raise ValueError(f"critic_learning_rate={critic_learning_rate!r} must be >= 0")
-        if not isinstance(n_critic_epochs, int) or n_critic_epochs < 1:
-            raise ValueError(f"n_critic_epochs={n_critic_epochs!r} must be an integer >= 1")
+        check_step_size("critic_learning_rate", critic_learning_rate)
+        check_positive_int("n_critic_epochs", n_critic_epochs)
         if baseline != "value" and n_episodes is not None and n_episodes < 2:
             raise ValueError(
                 f"baseline={baseline!r} is estimated from the other episodes of the batch: n_episodes={n_episodes} "

@@ -17,10 +17,15 @@ from sb3_pg.common.policies import (
     SplitActorCriticCnnPolicy,
     SplitActorCriticPolicy,
 )
+from sb3_pg.common.utils import (
+    check_action_space,
+    check_max_grad_norm,
+    check_positive_int,
+    check_step_size,
+    check_unit_interval,
+)
 
 SelfTDActorCritic = TypeVar("SelfTDActorCritic", bound="TDActorCritic")
-
-SUPPORTED_ACTION_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 
 
 class TDActorCritic(OnPolicyAlgorithm):
@@ -100,17 +105,12 @@ class TDActorCritic(OnPolicyAlgorithm):
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
     ):
-        for name, value in (("learning_rate", learning_rate), ("critic_learning_rate", critic_learning_rate)):
-            if isinstance(value, (int, float)) and value < 0:
-                raise ValueError(f"{name}={value!r} must be >= 0")
-        if not isinstance(n_steps, (int, np.integer)) or isinstance(n_steps, bool) or n_steps < 1:
-            raise ValueError(f"n_steps={n_steps!r} must be an integer >= 1")
-        if not 0.0 <= gamma <= 1.0:
-            raise ValueError(f"gamma={gamma!r} must be in [0, 1]")
-        if not 0.0 <= gae_lambda <= 1.0:
-            raise ValueError(f"gae_lambda={gae_lambda!r} must be in [0, 1]")
-        if max_grad_norm is not None and not max_grad_norm > 0:
-            raise ValueError(f"max_grad_norm={max_grad_norm!r} must be > 0 (or None to disable clipping)")
+        check_step_size("learning_rate", learning_rate)
+        check_step_size("critic_learning_rate", critic_learning_rate)
+        check_positive_int("n_steps", n_steps)
+        check_unit_interval("gamma", gamma)
+        check_unit_interval("gae_lambda", gae_lambda)
+        check_max_grad_norm(max_grad_norm)
 
         super().__init__(
             policy,
@@ -145,11 +145,7 @@ class TDActorCritic(OnPolicyAlgorithm):
             self._setup_model()
 
     def _setup_model(self) -> None:
-        if not isinstance(self.action_space, SUPPORTED_ACTION_SPACES):
-            raise ValueError(
-                f"Unsupported action space {self.action_space}: {type(self).__name__} supports "
-                f"{', '.join(space.__name__ for space in SUPPORTED_ACTION_SPACES)}"
-            )
+        check_action_space(type(self).__name__, self.action_space)
         super()._setup_model()
         if not isinstance(self.policy, SplitActorCriticPolicy):
             raise ValueError(
