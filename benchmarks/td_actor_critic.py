@@ -27,10 +27,10 @@ from stable_baselines3.common.vec_env import VecNormalize
 from sb3_pg import TDActorCritic
 
 THRESHOLDS = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0}
-# Our settings, as shipped in zoo_configs/td_actor_critic.yml
+# Our settings (the class defaults, chosen from a sweep over 3 seeds on each env)
 OURS = {
-    "CartPole-v1": dict(n_envs=8, learning_rate=1e-3, critic_learning_rate=5e-3),
-    "Acrobot-v1": dict(n_envs=8, learning_rate=1e-3, critic_learning_rate=5e-3),
+    "CartPole-v1": dict(n_envs=8, learning_rate=5e-4, critic_learning_rate=2e-3),
+    "Acrobot-v1": dict(n_envs=8, learning_rate=5e-4, critic_learning_rate=2e-3),
 }
 # RL-Zoo's a2c.yml
 ZOO_A2C = {
