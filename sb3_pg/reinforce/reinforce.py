@@ -10,6 +10,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
+from torch.nn import functional as F
 
 from sb3_pg.common.buffers import (
     RETURN_TYPES,
@@ -323,8 +324,12 @@ class Reinforce(OnPolicyAlgorithm):
             returns = (returns - returns.mean()) / (returns.std() + 1e-8)
         return returns
 
-    def _train_critic(self, data: EpisodicSamples) -> None:
-        """Fit the critic on the batch, after the policy step (nothing to do: REINFORCE has no critic)."""
+    def _uses_critic(self) -> bool:
+        """Whether the algorithm learns a value function (REINFORCE does not)."""
+        return False
+
+    def _train_critic(self, data: EpisodicSamples, first_value_loss: th.Tensor) -> None:
+        """More critic steps on the batch after the joint step (nothing to do: REINFORCE has no critic)."""
 
     def train(self) -> None:
         """One policy-gradient step on the batch of complete episodes."""
@@ -338,9 +343,12 @@ class Reinforce(OnPolicyAlgorithm):
         if isinstance(self.action_space, spaces.Discrete):
             actions = actions.long().flatten()
 
-        # The actor alone: no value is computed for the policy loss
-        distribution = self.policy.get_distribution(data.observations)
-        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
+        if self._uses_critic():
+            values, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
+        else:
+            # The actor alone: no value is computed
+            distribution = self.policy.get_distribution(data.observations)
+            values, log_prob, entropy = None, distribution.log_prob(actions), distribution.entropy()
         advantages = self._advantages(data, log_prob)
         if self.discount_gradient:
             # gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
@@ -353,20 +361,28 @@ class Reinforce(OnPolicyAlgorithm):
             entropy = -log_prob
         entropy_loss = -entropy.sum() / n_episodes
         loss = policy_loss + self.ent_coef * entropy_loss
+        value_loss = th.zeros(())
+        if values is not None:
+            # The critic's first regression step on the Monte-Carlo returns rides along (its own parameters and step
+            # size, one backward pass); the baseline in the advantages is the critic from before the batch
+            value_loss = F.mse_loss(values.flatten(), data.returns)
+            loss = loss + value_loss
         if not th.isfinite(loss):
             raise FloatingPointError(
-                f"Non-finite policy loss ({loss.item()}) at update {self._n_updates + 1}: "
-                "the parameters were left unchanged. Lower the learning rate or set max_grad_norm."
+                f"Non-finite loss (policy {policy_loss.item()}, value {value_loss.item()}) at update "
+                f"{self._n_updates + 1}: the parameters were left unchanged. Lower the learning rate or set max_grad_norm."
             )
 
         self.policy.optimizer.zero_grad()
         loss.backward()
-        actor_params = self.policy.actor_parameters()
         # Norm before clipping (an infinite threshold measures without clipping)
-        grad_norm = th.nn.utils.clip_grad_norm_(actor_params, self.max_grad_norm or float("inf"))
+        grad_norm = th.nn.utils.clip_grad_norm_(self.policy.actor_parameters(), self.max_grad_norm or float("inf"))
+        if values is not None and self.max_grad_norm is not None:
+            th.nn.utils.clip_grad_norm_(self.policy.critic_parameters(), self.max_grad_norm)
         self.policy.optimizer.step()
 
-        self._train_critic(data)
+        if values is not None:
+            self._train_critic(data, value_loss)
 
         with th.no_grad():
             # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old

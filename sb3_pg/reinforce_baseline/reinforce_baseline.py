@@ -31,8 +31,9 @@ class ReinforceBaseline(Reinforce):
     since E[grad log pi(a_t|s_t) b_t] = 0, and can reduce its variance a lot. Three baselines:
 
     - ``"value"``: a learned V(s_t), regressed on the Monte-Carlo returns. Each batch uses the critic as it was
-      when the batch was collected; the critic is fitted afterwards (``n_critic_epochs`` full-batch steps at
-      ``critic_learning_rate``), so a step's baseline never saw that step's action.
+      when the batch was collected; the critic is then fitted on the batch (``n_critic_epochs`` full-batch steps at
+      ``critic_learning_rate``, the first one taken together with the policy step), so a step's baseline never saw
+      that step's action.
     - ``"mean"``: the mean return over the steps of the *other* episodes of the batch (leave-one-out, so that
       it is independent of the episode it is subtracted from; needs at least 2 episodes per batch).
     - ``"optimal"``: the constant that minimises the estimator's variance (trace of the covariance),
@@ -214,13 +215,17 @@ class ReinforceBaseline(Reinforce):
         g, h = flat[:n_episodes], flat[n_episodes:]
         return (g * h).sum(dim=1), (g * g).sum(dim=1)
 
-    def _train_critic(self, data: EpisodicSamples) -> None:
-        """Regress V(s_t) on the Monte-Carlo returns: ``n_critic_epochs`` full-batch steps."""
-        if self.baseline != "value":
-            return
+    def _uses_critic(self) -> bool:
+        return self.baseline == "value"
+
+    def _train_critic(self, data: EpisodicSamples, first_value_loss: th.Tensor) -> None:
+        """
+        Regress V(s_t) on the Monte-Carlo returns: ``n_critic_epochs`` full-batch steps in all, the first taken with
+        the policy step.
+        """
         critic_params = self.policy.critic_parameters()
-        value_losses = []
-        for _ in range(self.n_critic_epochs):
+        value_losses = [first_value_loss.item()]
+        for _ in range(self.n_critic_epochs - 1):
             values = self.policy.predict_values(data.observations).flatten()
             value_loss = F.mse_loss(values, data.returns)
             # The actor's parameters get no gradient here (but a shared features extractor), so the step leaves them
