@@ -15,6 +15,10 @@ def check_finite(observations: np.ndarray | dict[str, np.ndarray], rewards: np.n
     :param rewards: Rewards returned by the step
     :param timestep: ``num_timesteps`` after the step, for the message
     """
+    # Fast path, once per env step: a flat observation array and finite values
+    if isinstance(observations, np.ndarray) and np.isfinite(rewards).all():
+        if observations.dtype.kind != "f" or np.isfinite(observations).all():
+            return
     obs_items = observations.items() if isinstance(observations, dict) else [(None, observations)]
     float_obs = [(key, obs) for key, obs in obs_items if obs.dtype.kind == "f"]
     if np.isfinite(rewards).all() and all(np.isfinite(obs).all() for _, obs in float_obs):

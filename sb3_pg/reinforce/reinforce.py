@@ -18,7 +18,7 @@ from sb3_pg.common.buffers import (
     EpisodicRolloutBuffer,
     EpisodicSamples,
 )
-from sb3_pg.common.callbacks import with_finite_check
+from sb3_pg.common.callbacks import check_finite
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy
 from sb3_pg.common.utils import (
     check_action_space,
@@ -264,7 +264,7 @@ class Reinforce(OnPolicyAlgorithm):
             if self.use_sde and self.sde_sample_freq > 0 and n_rows % self.sde_sample_freq == 0:
                 self.policy.reset_noise(env.num_envs)
 
-            with th.no_grad():
+            with th.inference_mode():
                 obs_tensor = obs_as_tensor(self._last_obs, self.device)  # type: ignore[arg-type]
                 actions, values, log_probs = self.policy(obs_tensor)
             actions = actions.cpu().numpy()
@@ -278,6 +278,8 @@ class Reinforce(OnPolicyAlgorithm):
 
             new_obs, rewards, dones, infos = env.step(clipped_actions)
             self.num_timesteps += env.num_envs
+            # Never learn from NaN or inf (the final observations of episodes are not used: no bootstrapping)
+            check_finite(new_obs, rewards, self.num_timesteps)  # type: ignore[arg-type]
 
             callback.update_locals(locals())
             if not callback.on_step():
@@ -398,10 +400,6 @@ class Reinforce(OnPolicyAlgorithm):
         self.logger.record("train/grad_norm", grad_norm.item())
         if hasattr(self.policy, "log_std"):
             self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
-
-    def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
-        # Every run checks rewards and observations for NaN and inf
-        return super()._init_callback(with_finite_check(callback), progress_bar)
 
     def learn(
         self: SelfReinforce,
