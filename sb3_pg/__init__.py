@@ -3,10 +3,11 @@ import os
 from sb3_pg.reinforce import Reinforce
 from sb3_pg.reinforce_baseline import ReinforceBaseline
 from sb3_pg.td_actor_critic import TDActorCritic
+from sb3_pg.tnpg import TNPG
 
 # Read version from file
 version_file = os.path.join(os.path.dirname(__file__), "version.txt")
 with open(version_file) as file_handler:
     __version__ = file_handler.read().strip()
 
-__all__ = ["Reinforce", "ReinforceBaseline", "TDActorCritic", "__version__"]
+__all__ = ["TNPG", "Reinforce", "ReinforceBaseline", "TDActorCritic", "__version__"]

@@ -1,0 +1,97 @@
+"""
+Natural-gradient step: Fisher-vector products as Hessian-vector products of the KL, conjugate gradient, and the
+step length that makes the quadratic model of the KL equal a target.
+
+References: Kakade (2001) "A Natural Policy Gradient"; Schulman et al. (2015) "Trust Region Policy Optimization",
+appendix C (Fisher-vector products through the KL's Hessian, conjugate gradient, step length sqrt(2 delta / s^T F s)).
+The conjugate-gradient solver and ``flat_grad`` are sb3-contrib's.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+import torch as th
+from sb3_contrib.common.utils import conjugate_gradient_solver, flat_grad
+from torch import nn
+
+
+def fisher_vector_product_fn(
+    kl: th.Tensor, params: Sequence[nn.Parameter], damping: float = 0.0
+) -> tuple[Callable[[th.Tensor], th.Tensor], list[nn.Parameter]]:
+    """
+    The map v -> (F + damping I) v, with F the Hessian of ``kl`` with respect to ``params``.
+
+    When ``kl`` is the mean KL(pi_old || pi_theta) over a batch, evaluated at theta = theta_old, its Hessian is the
+    Fisher information matrix F = E[grad log pi grad log pi^T] of the batch's states (the KL and its gradient vanish
+    there, its curvature does not). Each product costs one backward pass through the gradient of the KL:
+    F v = grad_theta (grad_theta KL . v), without ever forming F.
+
+    :param kl: Scalar KL divergence, differentiable twice with respect to ``params``
+    :param params: Candidate parameters; those the KL does not depend on are left out
+    :param damping: Added multiple of the identity (Tikhonov damping, which keeps CG stable)
+    :return: The Fisher-vector product function, and the parameters it acts on (in the order of its vectors)
+    """
+    grads = th.autograd.grad(kl, list(params), create_graph=True, allow_unused=True)
+    used = [(param, grad) for param, grad in zip(params, grads) if grad is not None]
+    used_params = [param for param, _ in used]
+    kl_grad = th.cat([grad.reshape(-1) for _, grad in used])
+
+    def product(vector: th.Tensor) -> th.Tensor:
+        return flat_grad(kl_grad @ vector, used_params, retain_graph=True) + damping * vector
+
+    return product, used_params
+
+
+class NaturalStep(NamedTuple):
+    """
+    :param direction: x, the (approximate) solution of (F + damping I) x = g
+    :param step_size: alpha = sqrt(2 target_kl / x^T (F + damping I) x), or 0 when the step is skipped
+    :param quadratic_form: x^T (F + damping I) x
+    :param residual: relative residual |g - (F + damping I) x| / |g| of the conjugate-gradient solve
+    """
+
+    direction: th.Tensor
+    step_size: float
+    quadratic_form: float
+    residual: float
+
+
+def natural_step(
+    gradient: th.Tensor,
+    fisher_product: Callable[[th.Tensor], th.Tensor],
+    target_kl: float,
+    cg_max_steps: int = 10,
+    cg_residual_tol: float = 1e-10,
+) -> NaturalStep:
+    """
+    Solve (F + damping I) x = g by conjugate gradient and scale x so that the quadratic model of the KL,
+    0.5 alpha^2 x^T F x, equals ``target_kl``.
+
+    If x^T F x is not positive and finite (e.g. a zero gradient), the step size is 0: no step.
+
+    :param gradient: g, the flat policy gradient
+    :param fisher_product: v -> (F + damping I) v
+    :param target_kl: delta, the KL the step should make (to second order)
+    :param cg_max_steps: Maximum number of conjugate-gradient iterations
+    :param cg_residual_tol: Stop CG when the squared residual norm falls below this
+    """
+    direction = conjugate_gradient_solver(fisher_product, gradient, max_iter=cg_max_steps, residual_tol=cg_residual_tol)
+    fisher_direction = fisher_product(direction).detach()
+    with th.no_grad():
+        quadratic_form = float(direction @ fisher_direction)
+        gradient_norm = float(th.linalg.vector_norm(gradient))
+        residual = float(th.linalg.vector_norm(gradient - fisher_direction)) / max(gradient_norm, 1e-30)
+    if not (quadratic_form > 0 and math.isfinite(quadratic_form) and bool(th.isfinite(direction).all())):
+        return NaturalStep(direction, 0.0, quadratic_form, residual)
+    return NaturalStep(direction, (2 * target_kl / quadratic_form) ** 0.5, quadratic_form, residual)
+
+
+def add_to_parameters(params: Sequence[nn.Parameter], flat_update: th.Tensor) -> None:
+    """theta <- theta + update, with the flat update split over the parameters in order."""
+    start = 0
+    with th.no_grad():
+        for param in params:
+            n_values = param.numel()
+            param.add_(flat_update[start : start + n_values].view_as(param))
+            start += n_values

@@ -1,0 +1,281 @@
+import copy
+import warnings
+from typing import Any, ClassVar, TypeVar
+
+import numpy as np
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.buffers import RolloutBuffer
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.distributions import kl_divergence
+from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.utils import explained_variance
+from torch.nn import functional as F
+
+from sb3_pg.common.callbacks import with_finite_check
+from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, natural_step
+from sb3_pg.common.policies import (
+    MultiInputSplitActorCriticPolicy,
+    SplitActorCriticCnnPolicy,
+    SplitActorCriticPolicy,
+)
+from sb3_pg.common.utils import (
+    check_action_space,
+    check_positive_int,
+    check_step_size,
+    check_unit_interval,
+)
+
+SelfTNPG = TypeVar("SelfTNPG", bound="TNPG")
+
+
+class TNPG(OnPolicyAlgorithm):
+    """
+    Truncated Natural Policy Gradient (TNPG): TRPO's natural step without the line search.
+
+    Papers: Kakade (2001) https://papers.nips.cc/paper/2073-a-natural-policy-gradient ;
+    Schulman et al. (2015) https://arxiv.org/abs/1502.05477 ; Duan et al. (2016) https://arxiv.org/abs/1604.06778 (TNPG)
+
+    Each update: estimate GAE(gamma, lambda) advantages with the critic; take g, the gradient of the surrogate
+    mean(ratio * A) at theta_old (the policy gradient); solve F x = g by conjugate gradient, with F the Hessian of
+    the batch's mean KL(pi_old || pi_theta) (the Fisher matrix) applied through Hessian-vector products; step
+    theta <- theta_old + alpha x with alpha = sqrt(2 target_kl / x^T F x), so that the quadratic model of the KL
+    equals ``target_kl``. Then fit the critic. The step covers every actor parameter, including a shared features
+    extractor; the critic's steps leave a shared extractor unchanged, so they do not move the policy.
+
+    :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy)
+    :param env: The environment to learn from (if registered in Gym, can be str)
+    :param learning_rate: The critic's learning rate (the actor's step is set by ``target_kl``), float or schedule
+    :param n_steps: The number of steps to run for each environment per update
+    :param batch_size: Minibatch size for the critic's updates
+    :param gamma: Discount factor
+    :param gae_lambda: Factor for the trade-off of bias vs variance of the Generalized Advantage Estimator
+    :param target_kl: delta: the KL(pi_old || pi_new) that the quadratic model of each step equals
+    :param cg_max_steps: Maximum number of conjugate-gradient iterations
+    :param cg_damping: Damping added to the Fisher matrix (F + damping I) for a stable solve
+    :param n_critic_updates: Number of epochs of critic minibatch updates per policy update
+    :param normalize_advantage: Whether to standardise the advantages over the batch
+    :param sub_sampling_factor: Estimate the Fisher matrix on every k-th sample of the batch (the gradient always uses
+        the whole batch), trading accuracy for speed
+    :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
+    :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per rollout)
+    :param rollout_buffer_class: Rollout buffer class to use. If ``None``, it will be automatically selected.
+    :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation.
+    :param stats_window_size: Window size for the rollout logging
+    :param tensorboard_log: the log location for tensorboard (if None, no logging)
+    :param policy_kwargs: additional arguments to be passed to the policy on creation
+    :param verbose: Verbosity level: 0 for no output, 1 for info messages, 2 for debug messages
+    :param seed: Seed for the pseudo random generators
+    :param device: Device (cpu, cuda, ...) on which the code should be run.
+    :param _init_setup_model: Whether or not to build the network at the creation of the instance
+    """
+
+    policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
+        "MlpPolicy": SplitActorCriticPolicy,
+        "CnnPolicy": SplitActorCriticCnnPolicy,
+        "MultiInputPolicy": MultiInputSplitActorCriticPolicy,
+    }
+    policy: SplitActorCriticPolicy
+
+    def __init__(
+        self,
+        policy: str | type[SplitActorCriticPolicy],
+        env: GymEnv | str,
+        learning_rate: float | Schedule = 1e-3,
+        n_steps: int = 2048,
+        batch_size: int = 128,
+        gamma: float = 0.99,
+        gae_lambda: float = 0.95,
+        target_kl: float = 0.01,
+        cg_max_steps: int = 15,
+        cg_damping: float = 0.1,
+        n_critic_updates: int = 10,
+        normalize_advantage: bool = True,
+        sub_sampling_factor: int = 1,
+        use_sde: bool = False,
+        sde_sample_freq: int = -1,
+        rollout_buffer_class: type[RolloutBuffer] | None = None,
+        rollout_buffer_kwargs: dict[str, Any] | None = None,
+        stats_window_size: int = 100,
+        tensorboard_log: str | None = None,
+        policy_kwargs: dict[str, Any] | None = None,
+        verbose: int = 0,
+        seed: int | None = None,
+        device: th.device | str = "auto",
+        _init_setup_model: bool = True,
+    ):
+        check_step_size("learning_rate", learning_rate)
+        for name, value in (
+            ("n_steps", n_steps),
+            ("batch_size", batch_size),
+            ("cg_max_steps", cg_max_steps),
+            ("n_critic_updates", n_critic_updates),
+            ("sub_sampling_factor", sub_sampling_factor),
+        ):
+            check_positive_int(name, value)
+        check_unit_interval("gamma", gamma)
+        check_unit_interval("gae_lambda", gae_lambda)
+        if not target_kl > 0:
+            raise ValueError(f"target_kl={target_kl!r} must be > 0")
+        if not cg_damping >= 0:
+            raise ValueError(f"cg_damping={cg_damping!r} must be >= 0")
+
+        super().__init__(
+            policy,
+            env,
+            learning_rate=learning_rate,
+            n_steps=n_steps,
+            gamma=gamma,
+            gae_lambda=gae_lambda,
+            # Unused: no entropy bonus, no joint loss, no gradient clipping (the natural step is scaled by target_kl)
+            ent_coef=0.0,
+            vf_coef=0.0,
+            max_grad_norm=0.0,
+            use_sde=use_sde,
+            sde_sample_freq=sde_sample_freq,
+            rollout_buffer_class=rollout_buffer_class,
+            rollout_buffer_kwargs=rollout_buffer_kwargs,
+            stats_window_size=stats_window_size,
+            tensorboard_log=tensorboard_log,
+            policy_kwargs=policy_kwargs,
+            verbose=verbose,
+            device=device,
+            seed=seed,
+            _init_setup_model=False,
+            # Checked in _setup_model, with a ValueError
+            supported_action_spaces=None,
+        )
+        self.batch_size = batch_size
+        self.target_kl = target_kl
+        self.cg_max_steps = cg_max_steps
+        self.cg_damping = cg_damping
+        self.n_critic_updates = n_critic_updates
+        self.normalize_advantage = normalize_advantage
+        self.sub_sampling_factor = sub_sampling_factor
+        if normalize_advantage and self.env is not None and self.n_envs * n_steps < 2:
+            raise ValueError("normalize_advantage=True needs n_steps * n_envs >= 2")
+
+        if _init_setup_model:
+            self._setup_model()
+
+    def _setup_model(self) -> None:
+        check_action_space(type(self).__name__, self.action_space)
+        super()._setup_model()
+        if not isinstance(self.policy, SplitActorCriticPolicy):
+            raise ValueError(
+                f"{type(self).__name__} needs a policy that separates the actor's and the critic's parameters "
+                f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
+            )
+
+    def _policy_step(self, observations: Any, actions: th.Tensor, advantages: th.Tensor, old_log_prob: th.Tensor) -> None:
+        """The natural step on the actor's parameters, with its logs."""
+        fisher_observations = observations
+        if self.sub_sampling_factor > 1:
+            if isinstance(observations, dict):
+                fisher_observations = {key: obs[:: self.sub_sampling_factor] for key, obs in observations.items()}
+            else:
+                fisher_observations = observations[:: self.sub_sampling_factor]
+
+        with th.no_grad():
+            # A copy: the policy reuses its distribution object, which the next forward pass overwrites
+            old_distribution = copy.copy(self.policy.get_distribution(observations))
+            old_fisher_distribution = (
+                old_distribution
+                if fisher_observations is observations
+                else copy.copy(self.policy.get_distribution(fisher_observations))
+            )
+
+        # Surrogate objective L(theta) = mean(ratio * A); its gradient at theta_old is the policy gradient g
+        distribution = self.policy.get_distribution(observations)
+        objective = (th.exp(distribution.log_prob(actions) - old_log_prob) * advantages).mean()
+        # Mean KL(pi_old || pi_theta) over the (sub-sampled) batch: its Hessian at theta_old is the Fisher matrix
+        if fisher_observations is not observations:
+            distribution = self.policy.get_distribution(fisher_observations)
+        kl = kl_divergence(old_fisher_distribution, distribution).mean()
+
+        fisher_product, params = fisher_vector_product_fn(kl, self.policy.actor_parameters(), damping=self.cg_damping)
+        gradient = th.cat([grad.reshape(-1) for grad in th.autograd.grad(objective, params, retain_graph=True)])
+        step = natural_step(gradient, fisher_product, self.target_kl, cg_max_steps=self.cg_max_steps)
+
+        if step.step_size > 0:
+            add_to_parameters(params, step.step_size * step.direction)
+        else:
+            warnings.warn(
+                f"TNPG update {self._n_updates + 1}: x^T F x = {step.quadratic_form} is not positive and finite "
+                "(zero or degenerate gradient): the policy step was skipped",
+                RuntimeWarning,
+            )
+
+        with th.no_grad():
+            new_distribution = self.policy.get_distribution(observations)
+            kl_after = kl_divergence(old_distribution, new_distribution).mean().item()
+            new_objective = (th.exp(new_distribution.log_prob(actions) - old_log_prob) * advantages).mean().item()
+
+        self.logger.record("train/policy_objective", objective.item())
+        self.logger.record("train/improvement", new_objective - objective.item())
+        self.logger.record("train/kl_divergence", kl_after)
+        self.logger.record("train/step_size", step.step_size)
+        self.logger.record("train/cg_residual", step.residual)
+        self.logger.record("train/skipped_steps", float(step.step_size == 0))
+
+    def train(self) -> None:
+        """One natural policy-gradient step, then the critic's updates."""
+        self.policy.set_training_mode(True)
+        self._update_learning_rate(self.policy.optimizer)
+
+        data = next(self.rollout_buffer.get(batch_size=None))
+        actions = data.actions
+        if isinstance(self.action_space, spaces.Discrete):
+            actions = actions.long().flatten()
+        advantages = data.advantages
+        if self.normalize_advantage:
+            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+        self._policy_step(data.observations, actions, advantages, data.old_log_prob)
+
+        # Critic: regress V on the TD(lambda) returns, after the policy step
+        value_losses = []
+        actor_params = self.policy.actor_parameters()
+        for _ in range(self.n_critic_updates):
+            for batch in self.rollout_buffer.get(self.batch_size):
+                value_loss = F.mse_loss(batch.returns, self.policy.predict_values(batch.observations).flatten())
+                self.policy.optimizer.zero_grad()
+                value_loss.backward()
+                # A shared features extractor must not move: that would change the policy after the natural step
+                for param in actor_params:
+                    param.grad = None
+                self.policy.optimizer.step()
+                value_losses.append(value_loss.item())
+
+        self._n_updates += 1
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        self.logger.record("train/value_loss", float(np.mean(value_losses)))
+        self.logger.record(
+            "train/explained_variance",
+            float(explained_variance(self.rollout_buffer.values.flatten(), self.rollout_buffer.returns.flatten())),
+        )
+        if hasattr(self.policy, "log_std"):
+            self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+
+    def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
+        # Every run checks rewards and observations for NaN and inf
+        return super()._init_callback(with_finite_check(callback), progress_bar)
+
+    def learn(
+        self: SelfTNPG,
+        total_timesteps: int,
+        callback: MaybeCallback = None,
+        log_interval: int = 1,
+        tb_log_name: str = "TNPG",
+        reset_num_timesteps: bool = True,
+        progress_bar: bool = False,
+    ) -> SelfTNPG:
+        return super().learn(
+            total_timesteps=total_timesteps,
+            callback=callback,
+            log_interval=log_interval,
+            tb_log_name=tb_log_name,
+            reset_num_timesteps=reset_num_timesteps,
+            progress_bar=progress_bar,
+        )
