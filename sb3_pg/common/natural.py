@@ -68,7 +68,8 @@ def natural_step(
     Solve (F + damping I) x = g by conjugate gradient and scale x so that the quadratic model of the KL,
     0.5 alpha^2 x^T F x, equals ``target_kl``.
 
-    If x^T F x is not positive and finite (e.g. a zero gradient), the step size is 0: no step.
+    If the gradient is zero or not finite, or x^T F x is not positive and finite, the step size is 0: no step
+    (conjugate gradient starts from a small random x, which a zero gradient would otherwise scale up to a full step).
 
     :param gradient: g, the flat policy gradient
     :param fisher_product: v -> (F + damping I) v
@@ -82,7 +83,8 @@ def natural_step(
         quadratic_form = float(direction @ fisher_direction)
         gradient_norm = float(th.linalg.vector_norm(gradient))
         residual = float(th.linalg.vector_norm(gradient - fisher_direction)) / max(gradient_norm, 1e-30)
-    if not (quadratic_form > 0 and math.isfinite(quadratic_form) and bool(th.isfinite(direction).all())):
+    valid = gradient_norm > 0 and math.isfinite(gradient_norm) and quadratic_form > 0 and math.isfinite(quadratic_form)
+    if not (valid and bool(th.isfinite(direction).all())):
         return NaturalStep(direction, 0.0, quadratic_form, residual)
     return NaturalStep(direction, (2 * target_kl / quadratic_form) ** 0.5, quadratic_form, residual)
 

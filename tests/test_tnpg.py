@@ -1,0 +1,209 @@
+"""TNPG: Fisher-vector products, conjugate gradient, the step's KL, and the natural-gradient direction."""
+
+import copy
+
+import numpy as np
+import pytest
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.distributions import kl_divergence
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv
+from torch.func import functional_call
+
+from sb3_pg import TNPG
+from sb3_pg.common.envs import ScriptedEpisodeEnv, TabularMDPEnv
+from sb3_pg.common.natural import fisher_vector_product_fn, natural_step
+from sb3_pg.common.policies import SplitActorCriticPolicy
+
+
+class MeanKL(th.nn.Module):
+    """KL(pi_old || pi_theta) averaged over fixed observations, as a module so that torch.func can vary theta."""
+
+    def __init__(self, policy: SplitActorCriticPolicy, observations: th.Tensor):
+        super().__init__()
+        self.policy = policy
+        self.observations = observations
+        with th.no_grad():
+            self.old = copy.copy(policy.get_distribution(observations))
+
+    def forward(self) -> th.Tensor:
+        return kl_divergence(self.old, self.policy.get_distribution(self.observations)).mean()
+
+
+def tiny_policy(action_space: spaces.Space) -> tuple[SplitActorCriticPolicy, th.Tensor]:
+    th.manual_seed(0)
+    observation_space = spaces.Box(-1, 1, (3,))
+    policy = SplitActorCriticPolicy(
+        observation_space, action_space, lambda _: 1e-3, net_arch=dict(pi=[4], vf=[4]), log_std_init=-0.3
+    )
+    observations = th.as_tensor(np.random.default_rng(0).uniform(-1, 1, (16, 3)), dtype=th.float32)
+    return policy, observations
+
+
+def explicit_hessian(policy: SplitActorCriticPolicy, observations: th.Tensor) -> th.Tensor:
+    """The KL's Hessian at theta_old, built entry by entry with torch.autograd.functional.hessian."""
+    module = MeanKL(policy, observations)
+    names = [name for name, param in policy.named_parameters() if any(param is p for p in policy.actor_parameters())]
+    shapes = [dict(policy.named_parameters())[name].shape for name in names]
+    flat0 = th.cat([dict(policy.named_parameters())[name].detach().reshape(-1) for name in names]).double()
+
+    def kl_of(flat: th.Tensor) -> th.Tensor:
+        tensors, start = {}, 0
+        for name, shape in zip(names, shapes):
+            size = int(np.prod(shape))
+            tensors[f"policy.{name}"] = flat[start : start + size].view(shape).float()
+            start += size
+        return functional_call(module, tensors, ()).double()
+
+    return th.autograd.functional.hessian(kl_of, flat0)
+
+
+@pytest.mark.parametrize("action_space", [spaces.Discrete(3), spaces.Box(-1, 1, (2,))], ids=["categorical", "gaussian"])
+def test_fisher_vector_product_equals_the_explicit_matrix(action_space):
+    policy, observations = tiny_policy(action_space)
+    hessian = explicit_hessian(policy, observations)
+    kl = MeanKL(policy, observations)()
+    product, params = fisher_vector_product_fn(kl, policy.actor_parameters(), damping=0.0)
+    assert sum(param.numel() for param in params) == hessian.shape[0]
+    generator = th.Generator().manual_seed(1)
+    for _ in range(3):
+        vector = th.randn(hessian.shape[0], generator=generator)
+        th.testing.assert_close(product(vector).double(), hessian @ vector.double(), rtol=1e-4, atol=1e-6)
+    # With damping: (F + lambda I) v
+    damped, _ = fisher_vector_product_fn(kl, policy.actor_parameters(), damping=0.1)
+    th.testing.assert_close(damped(vector).double(), hessian @ vector.double() + 0.1 * vector.double(), rtol=1e-4, atol=1e-6)
+
+
+def test_categorical_fisher_is_the_score_outer_product():
+    """For a categorical policy the KL's Hessian is E_s E_{a~pi}[grad log pi(a|s) grad log pi(a|s)^T]."""
+    policy, observations = tiny_policy(spaces.Discrete(3))
+    params = policy.actor_parameters()
+    fisher = 0
+    for obs in observations:
+        distribution = policy.get_distribution(obs[None])
+        for action in range(3):
+            log_prob = distribution.log_prob(th.tensor([action]))
+            score = th.cat([g.reshape(-1) for g in th.autograd.grad(log_prob.sum(), params, retain_graph=True)])
+            fisher = fisher + log_prob.exp().detach() * th.outer(score, score)
+    fisher = fisher / len(observations)
+    th.testing.assert_close(explicit_hessian(policy, observations).float(), fisher, rtol=1e-3, atol=1e-6)
+
+
+@pytest.mark.parametrize("damping", [0.1, 0.01])
+def test_conjugate_gradient_solves_the_damped_system(damping):
+    policy, observations = tiny_policy(spaces.Box(-1, 1, (2,)))
+    hessian = explicit_hessian(policy, observations)
+    kl = MeanKL(policy, observations)()
+    product, _ = fisher_vector_product_fn(kl, policy.actor_parameters(), damping=damping)
+    gradient = th.randn(hessian.shape[0], generator=th.Generator().manual_seed(2))
+    step = natural_step(gradient, product, target_kl=0.01, cg_max_steps=4 * hessian.shape[0], cg_residual_tol=1e-14)
+    exact = th.linalg.solve(hessian + damping * th.eye(hessian.shape[0], dtype=hessian.dtype), gradient.double())
+    th.testing.assert_close(step.direction.double(), exact, rtol=1e-3, atol=1e-4)
+    assert step.residual < 1e-5
+    # Fewer iterations: a looser solve, and the residual says so
+    rough = natural_step(gradient, product, target_kl=0.01, cg_max_steps=2)
+    assert rough.residual > step.residual
+
+
+def test_quadratic_model_of_the_step_kl_equals_target():
+    policy, observations = tiny_policy(spaces.Discrete(3))
+    hessian = explicit_hessian(policy, observations)
+    kl = MeanKL(policy, observations)()
+    damping, target_kl = 0.05, 0.02
+    product, _ = fisher_vector_product_fn(kl, policy.actor_parameters(), damping=damping)
+    gradient = th.randn(hessian.shape[0], generator=th.Generator().manual_seed(3))
+    step = natural_step(gradient, product, target_kl=target_kl, cg_max_steps=10)
+    update = (step.step_size * step.direction).double()
+    damped = hessian + damping * th.eye(hessian.shape[0], dtype=hessian.dtype)
+    assert 0.5 * float(update @ damped @ update) == pytest.approx(target_kl, rel=1e-4)
+
+
+def test_zero_gradient_skips_the_step():
+    policy, observations = tiny_policy(spaces.Discrete(3))
+    product, params = fisher_vector_product_fn(MeanKL(policy, observations)(), policy.actor_parameters(), damping=0.1)
+    step = natural_step(th.zeros(sum(p.numel() for p in params)), product, target_kl=0.01)
+    assert step.step_size == 0.0
+
+
+def test_zero_advantages_skip_the_update_with_a_warning():
+    env = ScriptedEpisodeEnv(lengths=[5], rewards_fn=lambda k, t: 0.0)
+    model = TNPG("MlpPolicy", env, n_steps=16, batch_size=16, normalize_advantage=False, seed=0)
+    # A zero critic: every advantage is 0, so the policy gradient is 0
+    with th.no_grad():
+        for param in model.policy.critic_parameters():
+            param.zero_()
+    actor = [param.detach().clone() for param in model.policy.actor_parameters()]
+    with pytest.warns(RuntimeWarning, match="policy step was skipped"):
+        model.learn(16)
+    assert model.logger.name_to_value["train/skipped_steps"] == 1.0
+    for param, old in zip(model.policy.actor_parameters(), actor):
+        assert th.equal(param, old)
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
+def test_measured_kl_after_one_update_is_near_target(env_id):
+    target_kl = 0.01
+    model = TNPG("MlpPolicy", make_vec_env(env_id, n_envs=4, seed=0), n_steps=512, target_kl=target_kl, seed=0)
+    model.learn(2048)
+    assert model._n_updates == 1
+    measured = model.logger.name_to_value["train/kl_divergence"]
+    assert 0.5 * target_kl <= measured <= 2 * target_kl, measured
+    assert model.logger.name_to_value["train/improvement"] > 0
+
+
+def test_natural_direction_matches_the_exact_one_on_a_tabular_mdp():
+    """
+    With the critic frozen at V^pi (so the TD errors are unbiased advantages) and a large batch, the step direction
+    agrees with F^+ g computed from the exact Fisher matrix and the exact gradient, both weighted by the on-policy
+    state distribution d(s) = (expected visits of s) / E[episode length].
+    """
+    env = TabularMDPEnv(n_states=3, n_actions=2, mdp_seed=3)
+    vec_env = DummyVecEnv([lambda: Monitor(TabularMDPEnv(n_states=3, n_actions=2, mdp_seed=3)) for _ in range(8)])
+    model = TNPG(
+        "MlpPolicy",
+        vec_env,
+        n_steps=4096,
+        gamma=1.0,
+        gae_lambda=0.0,
+        learning_rate=0.0,
+        normalize_advantage=False,
+        cg_damping=1e-4,
+        cg_max_steps=50,
+        target_kl=1e-4,
+        policy_kwargs=dict(net_arch=dict(pi=[], vf=[])),
+        seed=0,
+    )
+    policy = model.policy
+    with th.no_grad():
+        generator = th.Generator().manual_seed(1)
+        policy.action_net.weight.copy_(th.randn(policy.action_net.weight.shape, generator=generator))
+        policy.action_net.bias.copy_(th.randn(policy.action_net.bias.shape, generator=generator))
+    weight, bias = policy.action_net.weight, policy.action_net.bias
+    logits = policy.action_net(th.eye(env.n_states)).double()
+    pi = th.softmax(logits, dim=1)
+    with th.no_grad():
+        policy.value_net.weight.copy_(env.state_values(pi.detach()).float()[None])
+        policy.value_net.bias.zero_()
+    exact_gradient = th.cat([g.flatten() for g in th.autograd.grad(env.exact_return(pi), [weight, bias], retain_graph=True)])
+    visits = env.expected_visits(pi.detach())
+    state_distribution = visits / visits.sum()
+    fisher = th.zeros(len(exact_gradient), len(exact_gradient), dtype=th.float64)
+    for state in range(env.n_states):
+        for action in range(env.n_actions):
+            score = th.autograd.grad(th.log(pi[state, action]), [weight, bias], retain_graph=True)
+            score = th.cat([g.flatten() for g in score]).double()
+            fisher += state_distribution[state] * pi[state, action].detach() * th.outer(score, score)
+    exact_direction = th.linalg.pinv(fisher) @ exact_gradient.double()
+
+    before = th.cat([weight.flatten(), bias.flatten()]).detach().clone()
+    model.learn(4096 * 8)
+    step = th.cat([weight.flatten(), bias.flatten()]).detach() - before
+    cosine = float(step.double() @ exact_direction / (step.double().norm() * exact_direction.norm()))
+    print(f"cosine with F^+ g: {cosine:.4f}")
+    assert cosine > 0.95, cosine
+    # And it differs from the plain gradient's direction (the test can tell them apart)
+    plain = float(step.double() @ exact_gradient.double() / (step.double().norm() * exact_gradient.double().norm()))
+    print(f"cosine with g: {plain:.4f}")
+    assert plain < cosine - 0.05, (plain, cosine)
