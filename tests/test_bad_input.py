@@ -6,7 +6,7 @@ import pytest
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
 
-from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
+from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 from sb3_pg.common.envs import ScriptedEpisodeEnv
 
 
@@ -34,6 +34,15 @@ from sb3_pg.common.envs import ScriptedEpisodeEnv
         (TDActorCritic, dict(gamma=2.0), "gamma=2.0"),
         (TDActorCritic, dict(gae_lambda=1.5), "gae_lambda=1.5"),
         (TDActorCritic, dict(max_grad_norm=-1.0), "max_grad_norm=-1.0"),
+        (TNPG, dict(target_kl=0.0), "target_kl=0.0"),
+        (TNPG, dict(target_kl=-0.01), "target_kl=-0.01"),
+        (TNPG, dict(cg_max_steps=0), "cg_max_steps=0"),
+        (TNPG, dict(cg_damping=-0.1), "cg_damping=-0.1"),
+        (TNPG, dict(n_critic_updates=0), "n_critic_updates=0"),
+        (TNPG, dict(batch_size=0), "batch_size=0"),
+        (TNPG, dict(sub_sampling_factor=0), "sub_sampling_factor=0"),
+        (TNPG, dict(gae_lambda=-0.5), "gae_lambda=-0.5"),
+        (TNPG, dict(learning_rate=-1.0), "learning_rate=-1.0"),
     ],
 )
 def test_bad_arguments(algo, kwargs, message):
@@ -58,16 +67,16 @@ class TupleActionEnv(gym.Env):
     action_space = spaces.Tuple([spaces.Discrete(2), spaces.Discrete(2)])
 
 
-@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic])
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic, TNPG])
 def test_unsupported_action_space(algo):
     with pytest.raises(ValueError, match="Unsupported action space Tuple"):
         algo("MlpPolicy", TupleActionEnv())
 
 
-@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic])
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic, TNPG])
 def test_nan_reward_stops_training(algo):
     env = ScriptedEpisodeEnv(lengths=[5], rewards_fn=lambda k, t: np.nan if (k, t) == (1, 2) else 1.0)
-    batch = dict(n_steps=100) if algo is TDActorCritic else dict(n_episodes=2)
+    batch = dict(n_episodes=2) if issubclass(algo, Reinforce) else dict(n_steps=100)
     model = algo("MlpPolicy", env, seed=0, **batch)
     before = [param.detach().clone() for param in model.policy.parameters()]
     with pytest.raises(ValueError, match=r"Non-finite rewards .* env 0 at timestep 8"):

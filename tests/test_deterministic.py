@@ -3,7 +3,7 @@
 import pytest
 import torch as th
 
-from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
+from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 
 
 @pytest.mark.parametrize(
@@ -13,6 +13,7 @@ from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
         (ReinforceBaseline, dict(baseline="value", n_episodes=2)),
         (ReinforceBaseline, dict(baseline="optimal", n_episodes=2)),
         (TDActorCritic, dict(n_steps=1)),
+        (TNPG, dict(n_steps=200, batch_size=50)),
     ],
 )
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])

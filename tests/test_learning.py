@@ -7,7 +7,7 @@ import pytest
 from stable_baselines3.common.callbacks import EvalCallback, StopTrainingOnRewardThreshold
 from stable_baselines3.common.env_util import make_vec_env
 
-from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
+from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 
 # name: (class, arguments, number of envs, budget in env steps)
 CONFIGS = {
@@ -19,6 +19,7 @@ CONFIGS = {
         60_000,
     ),
     "TDActorCritic": (TDActorCritic, dict(learning_rate=5e-4, critic_learning_rate=2e-3, gamma=0.99), 8, 150_000),
+    "TNPG": (TNPG, dict(n_steps=512, gamma=0.99), 1, 150_000),
 }
 
 

@@ -14,7 +14,7 @@ from stable_baselines3.common.envs import (
 )
 from stable_baselines3.common.vec_env import SubprocVecEnv
 
-from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
+from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 
 # (algorithm, extra arguments): every estimator
 MODELS = [
@@ -25,8 +25,20 @@ MODELS = [
     (ReinforceBaseline, dict(baseline="optimal", normalize_advantage=True)),
     (TDActorCritic, {}),
     (TDActorCritic, dict(n_steps=4, gae_lambda=0.5, discount_gradient=True, normalize_advantage=True, max_grad_norm=0.5)),
+    (TNPG, dict(n_steps=32, batch_size=16, n_critic_updates=2)),
+    (TNPG, dict(n_steps=32, batch_size=32, sub_sampling_factor=2, normalize_advantage=False)),
 ]
-MODEL_IDS = ["reinforce", "reinforce-episode", "baseline-value", "baseline-mean", "baseline-optimal", "tdac", "tdac-gae"]
+MODEL_IDS = [
+    "reinforce",
+    "reinforce-episode",
+    "baseline-value",
+    "baseline-mean",
+    "baseline-optimal",
+    "tdac",
+    "tdac-gae",
+    "tnpg",
+    "tnpg-subsampled",
+]
 
 
 def make(algo, policy, env, n_episodes: int, **kwargs):
@@ -48,8 +60,12 @@ def check_learned_something(model, budget: int) -> None:
     assert model.num_timesteps >= budget
     assert model._n_updates >= 1
     values = model.logger.name_to_value
-    assert np.isfinite(values["train/policy_loss"])
-    assert values["train/grad_norm"] > 0
+    if isinstance(model, TNPG):
+        # A natural step was taken (a non-zero step size), and it moved the surrogate objective
+        assert values["train/step_size"] > 0 and np.isfinite(values["train/policy_objective"])
+    else:
+        assert np.isfinite(values["train/policy_loss"])
+        assert values["train/grad_norm"] > 0
     for param in model.policy.parameters():
         assert np.isfinite(param.detach().numpy()).all()
 
@@ -87,17 +103,17 @@ def test_multi_input_policy(algo, kwargs):
     check_learned_something(model, 50)
 
 
-@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic])
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic, TNPG])
 def test_subproc_vec_env(algo):
     env = make_vec_env("CartPole-v1", n_envs=2, seed=0, vec_env_cls=SubprocVecEnv)
     try:
-        model = algo("MlpPolicy", env, n_steps=64 if algo is not TDActorCritic else 2, seed=0).learn(64)
+        model = algo("MlpPolicy", env, n_steps={TDActorCritic: 2, TNPG: 32}.get(algo, 64), seed=0).learn(64)
         check_learned_something(model, 64)
     finally:
         env.close()
 
 
-@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic])
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic, TNPG])
 def test_schedules_callbacks_progress_bar_tensorboard(algo, tmp_path):
     from stable_baselines3.common.callbacks import ConvertCallback, EvalCallback
 

@@ -5,13 +5,14 @@ import pytest
 import torch as th
 from stable_baselines3.common.env_util import make_vec_env
 
-from sb3_pg import Reinforce, ReinforceBaseline, TDActorCritic
+from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 
 MODELS = [
     (Reinforce, dict(return_type="episode", discount_gradient=False)),
     (ReinforceBaseline, dict(baseline="value", critic_learning_rate=lambda p: 3e-3 * p, n_critic_epochs=3)),
     (ReinforceBaseline, dict(baseline="optimal")),
     (TDActorCritic, dict(n_steps=2, critic_learning_rate=lambda p: 3e-3 * p, discount_gradient=True)),
+    (TNPG, dict(n_steps=64, batch_size=32, target_kl=0.02, cg_damping=0.05)),
 ]
 
 
@@ -29,10 +30,10 @@ def assert_same_optimizer_states(first: list[dict], second: list[dict]) -> None:
                 th.testing.assert_close(value, state_b["state"][key][name])
 
 
-@pytest.mark.parametrize("algo, kwargs", MODELS, ids=["reinforce", "baseline-value", "baseline-optimal", "tdac"])
+@pytest.mark.parametrize("algo, kwargs", MODELS, ids=["reinforce", "baseline-value", "baseline-optimal", "tdac", "tnpg"])
 def test_save_load(algo, kwargs, tmp_path):
     env = make_vec_env("CartPole-v1", n_envs=2, seed=0)
-    batch = {} if algo is TDActorCritic else dict(n_episodes=4)
+    batch = dict(n_episodes=4) if issubclass(algo, Reinforce) else {}
     model = algo("MlpPolicy", env, seed=0, **batch, **kwargs).learn(500)
     observations = np.stack([env.observation_space.sample() for _ in range(20)])
     actions, _ = model.predict(observations, deterministic=True)
@@ -45,13 +46,16 @@ def test_save_load(algo, kwargs, tmp_path):
     for param, loaded_param in zip(model.policy.parameters(), loaded.policy.parameters()):
         th.testing.assert_close(param, loaded_param)
     assert_same_optimizer_states(optimizer_states(model.policy), optimizer_states(loaded.policy))
-    for name in ("n_steps", "discount_gradient", "gamma", "num_timesteps"):
+    for name in ("n_steps", "gamma", "num_timesteps"):
         assert getattr(loaded, name) == getattr(model, name)
-    if algo is not TDActorCritic:
+    assert getattr(loaded, "discount_gradient", None) == getattr(model, "discount_gradient", None)
+    if issubclass(algo, Reinforce):
         assert (loaded.n_episodes, loaded.return_type) == (model.n_episodes, model.return_type)
-    else:
+    if algo is TDActorCritic:
         np.testing.assert_array_equal(loaded._gradient_discounts, model._gradient_discounts)
-    if algo is not Reinforce and kwargs.get("baseline", "value") == "value":
+    if algo is TNPG:
+        assert (loaded.target_kl, loaded.cg_damping, loaded.batch_size) == (0.02, 0.05, 32)
+    if algo in (ReinforceBaseline, TDActorCritic) and kwargs.get("baseline", "value") == "value":
         assert loaded.critic_lr_schedule(0.5) == model.critic_lr_schedule(0.5)
         assert [group["lr"] for group in loaded.policy.optimizer.param_groups] == [
             group["lr"] for group in model.policy.optimizer.param_groups
@@ -71,6 +75,7 @@ def test_save_load(algo, kwargs, tmp_path):
     [
         (ReinforceBaseline, dict(n_episodes=2, critic_learning_rate=1e-2)),
         (TDActorCritic, dict(n_steps=1, discount_gradient=True)),
+        (TNPG, dict(n_steps=64, batch_size=32)),
     ],
 )
 def test_resume_is_exact(algo, kwargs, tmp_path):
