@@ -11,9 +11,7 @@ def learn_with_curve(
     model: BaseAlgorithm, eval_env: VecEnv, timesteps: int, eval_freq: int, n_eval_episodes: int = 10
 ) -> list[tuple[int, float]]:
     """Train, evaluating the greedy policy every ``eval_freq`` env steps; returns [(timestep, mean return), ...]."""
-    callback = EvalCallback(
-        eval_env, eval_freq=max(eval_freq // model.n_envs, 1), n_eval_episodes=n_eval_episodes, verbose=0
-    )
+    callback = EvalCallback(eval_env, eval_freq=max(eval_freq // model.n_envs, 1), n_eval_episodes=n_eval_episodes, verbose=0)
     curve: list[tuple[int, float]] = []
     evaluate = callback._on_step
 
