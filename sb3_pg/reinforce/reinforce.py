@@ -131,7 +131,7 @@ class Reinforce(OnPolicyAlgorithm):
             # Monte-Carlo returns: no bootstrapping, so no GAE
             gae_lambda=1.0,
             ent_coef=ent_coef,
-            # No value loss in the policy loss: a critic, when there is one, takes its own steps
+            # Unused: a critic, when there is one, has its own step size rather than a weight in a joint loss
             vf_coef=0.0,
             max_grad_norm=max_grad_norm,  # type: ignore[arg-type]
             use_sde=use_sde,
@@ -145,7 +145,7 @@ class Reinforce(OnPolicyAlgorithm):
             device=device,
             seed=seed,
             _init_setup_model=False,
-            # Checked below, with a ValueError
+            # Checked in _setup_model, with a ValueError
             supported_action_spaces=None,
         )
         if _init_setup_model:
