@@ -4,7 +4,10 @@ REINFORCE with a learned value baseline on a continuous-action task: Pendulum-v1
     python examples/reinforce_baseline_pendulum.py [--timesteps 300000] [--seed 0]
 
 Pendulum's episodes are 200 steps long and every return is exact Monte Carlo, so this is a slow learner next
-to actor-critic methods; it shows continuous actions, the learned baseline and the logged metrics.
+to actor-critic methods; it shows continuous actions, the learned baseline and the logged metrics. Measured with
+these settings (seed 0, 2 CPU cores, 2 minutes): the evaluation mean goes from about -1200 (random) to -1028 after
+300k steps: far from solved (-200). Tuned settings for Pendulum are future work; TNPG and TDActorCritic are better
+suited to it.
 """
 
 import argparse
