@@ -59,7 +59,7 @@ class _EpisodicMixin:
     values: np.ndarray
     returns: np.ndarray
 
-    # Per-step arrays (rows x envs) that get() hands out, besides the observations
+    # Per-step storage (rows x envs) that grows and shrinks with the observations, and what get() hands out
     _step_arrays = ("actions", "rewards", "returns", "episode_starts", "values", "log_probs", "advantages")
     _sample_arrays = ("actions", "values", "log_probs", "returns", "discounts", "episode_ids")
 
