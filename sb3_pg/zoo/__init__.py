@@ -1,0 +1,11 @@
+"""
+RL-Zoo integration: our algorithms as RL-Zoo (``rl_zoo3``) algorithms, with shipped configs and Optuna samplers.
+
+    python -m sb3_pg.zoo train --algo reinforce --env CartPole-v1      # or the console script: sb3-pg train ...
+
+Needs the ``zoo`` extra (``pip install "sb3-pg[zoo]"``).
+"""
+
+from sb3_pg.zoo.registry import ALGOS, config_dir, config_path, register
+
+__all__ = ["ALGOS", "config_dir", "config_path", "register"]

@@ -1,0 +1,165 @@
+"""
+Command line: RL-Zoo's scripts with our algorithms registered and our configs as the default.
+
+    python -m sb3_pg.zoo train --algo reinforce --env CartPole-v1
+    sb3-pg enjoy --algo reinforce --env CartPole-v1 -f logs/ --no-render -n 1000
+
+Every flag of the corresponding RL-Zoo script is accepted and passed on unchanged. For ``train`` with one of
+our algorithms and no ``--conf-file``, our shipped config (``zoo_configs/<algo>.yml``) is used; RL-Zoo's own
+algorithms (``ppo``, ``a2c``, ``trpo``, ...) keep RL-Zoo's configs, so one command line serves comparisons.
+Before training, the config block for the env is checked: an unknown algo or env, a missing block (and no
+``default:``), or a key the algorithm does not accept stop with a message naming the key and the file.
+"""
+
+import argparse
+import difflib
+import importlib
+import inspect
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+from sb3_pg.zoo.registry import ALGOS, config_path, register
+
+# RL-Zoo scripts that are functions (rl_zoo3.cli) and scripts that run as ``__main__``
+FUNCTION_COMMANDS = {
+    "train": "rl_zoo3.train:train",
+    "enjoy": "rl_zoo3.enjoy:enjoy",
+    "plot_train": "rl_zoo3.plots:plot_train",
+    "plot_from_file": "rl_zoo3.plots:plot_from_file",
+    "all_plots": "rl_zoo3.plots:all_plots",
+}
+MODULE_COMMANDS = {"record_video": "rl_zoo3.record_video", "record_training": "rl_zoo3.record_training"}
+# Config keys RL-Zoo's ExperimentManager consumes itself (not passed to the algorithm's constructor)
+ZOO_KEYS = {
+    "n_timesteps",
+    "n_envs",
+    "normalize",
+    "normalize_kwargs",
+    "env_wrapper",
+    "vec_env_wrapper",
+    "callback",
+    "frame_stack",
+    "monitor_kwargs",
+    "env_kwargs",
+    "noise_type",
+    "noise_std",
+}
+USAGE = f"""usage: sb3-pg COMMAND [ARGS ...]    (or: python -m sb3_pg.zoo COMMAND [ARGS ...])
+
+RL-Zoo with sb3_pg's algorithms ({", ".join(ALGOS)}) and configs.
+COMMAND is one of: {", ".join([*FUNCTION_COMMANDS, *MODULE_COMMANDS])}; ARGS are that RL-Zoo script's flags
+(sb3-pg COMMAND --help lists them).
+"""
+
+
+class ConfigError(ValueError):
+    """A ``train`` command line whose algorithm, env or config cannot work."""
+
+
+def _train_arguments(args: list[str]) -> argparse.Namespace:
+    """The few ``train`` flags we need, parsed the way RL-Zoo's parser reads them; the rest is left alone."""
+    from rl_zoo3.utils import StoreDict
+
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--algo", default="ppo")
+    parser.add_argument("--env", default="CartPole-v1")
+    parser.add_argument("-conf", "--conf-file", default=None)
+    parser.add_argument("-params", "--hyperparams", nargs="+", action=StoreDict, default=None)
+    parser.add_argument("--gym-packages", nargs="+", default=[])
+    return parser.parse_known_args(args)[0]
+
+
+def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, dict[str, Any]] | None:
+    """The block RL-Zoo will read for ``env_id`` (its own rule: the env's block, else Atari's, else ``default``)."""
+    if env_id in config:
+        return env_id, config[env_id]
+    if "atari" in config:
+        return None  # RL-Zoo decides whether the env is an Atari one; let it
+    if "default" in config:
+        return "default", config["default"]
+    raise ConfigError(f"{path} has no block for {env_id!r} and no 'default:' block; its blocks: {sorted(config)}")
+
+
+def check_train_arguments(args: list[str]) -> list[str]:
+    """
+    Check a ``train`` command line and return it with our config added where none is given.
+
+    :param args: the arguments after ``train``
+    :return: the arguments to hand to RL-Zoo's ``train``
+    :raises ConfigError: unknown algo or env, no config block for the env, or a config key the algorithm
+        does not accept
+    """
+    import gymnasium as gym
+    import rl_zoo3.import_envs  # noqa: F401  (RL-Zoo's extra envs, as its train registers them)
+    import yaml
+    from rl_zoo3.utils import ALGOS as ZOO_ALGOS
+
+    parsed = _train_arguments(args)
+    for module in parsed.gym_packages:
+        importlib.import_module(module)
+    if parsed.algo not in ZOO_ALGOS:
+        raise ConfigError(f"unknown algo {parsed.algo!r}; choose from {sorted(ZOO_ALGOS)}")
+    if parsed.env not in gym.envs.registry:
+        close = difflib.get_close_matches(parsed.env, list(gym.envs.registry), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"unknown env {parsed.env!r}: not in gymnasium's registry{hint}")
+    if parsed.conf_file is None and parsed.algo in ALGOS:
+        parsed.conf_file = str(config_path(parsed.algo))
+        args = [*args, "--conf-file", parsed.conf_file]
+    if parsed.conf_file is None or not parsed.conf_file.endswith((".yml", ".yaml")):
+        return args  # RL-Zoo's own config, or a Python config: RL-Zoo reads and checks it
+    if not Path(parsed.conf_file).is_file():
+        raise ConfigError(f"config file not found: {parsed.conf_file}")
+    with open(parsed.conf_file) as file:
+        config = yaml.safe_load(file) or {}
+    found = _config_block(config, parsed.env, parsed.conf_file)
+    if found is None:
+        return args
+    block_name, block = found
+    algo_class = ZOO_ALGOS[parsed.algo]
+    parameters = inspect.signature(algo_class.__init__).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return args  # the constructor takes any keyword
+    accepted = (set(parameters) - {"self", "env"}) | ZOO_KEYS
+    sources = [(key, f"{parsed.conf_file} (block {block_name!r})") for key in block]
+    sources += [(key, "--hyperparams") for key in (parsed.hyperparams or {})]
+    for key, source in sources:
+        if key not in accepted:
+            close = difflib.get_close_matches(key, sorted(accepted), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{algo_class.__name__} does not accept the hyperparameter {key!r} from {source}{hint}\n"
+                f"accepted: {', '.join(sorted(accepted))}"
+            )
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """
+    Entry point of ``sb3-pg`` and ``python -m sb3_pg.zoo``.
+
+    :param argv: command line without the program name (default: ``sys.argv[1:]``)
+    """
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return
+    command, args = argv[0], argv[1:]
+    if command not in FUNCTION_COMMANDS and command not in MODULE_COMMANDS:
+        print(USAGE, file=sys.stderr)
+        sys.exit(f"sb3-pg: error: unknown command {command!r}")
+    register()
+    if command == "train" and not {"-h", "--help"} & set(args):
+        try:
+            args = check_train_arguments(args)
+        except ConfigError as error:
+            sys.exit(f"sb3-pg train: error: {error}")
+    # RL-Zoo's scripts parse sys.argv
+    sys.argv = [f"sb3-pg {command}", *args]
+    if command in MODULE_COMMANDS:
+        runpy.run_module(MODULE_COMMANDS[command], run_name="__main__", alter_sys=True)
+        return
+    module_name, function_name = FUNCTION_COMMANDS[command].split(":")
+    getattr(importlib.import_module(module_name), function_name)()

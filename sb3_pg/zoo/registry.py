@@ -1,0 +1,64 @@
+"""Registration of our algorithms, configs and Optuna samplers with RL-Zoo."""
+
+import importlib
+from pathlib import Path
+
+from stable_baselines3.common.base_class import BaseAlgorithm
+
+import sb3_pg
+from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
+
+# RL-Zoo names (``--algo``) of our algorithms
+ALGOS: dict[str, type[BaseAlgorithm]] = {
+    "reinforce": Reinforce,
+    "reinforce_baseline": ReinforceBaseline,
+    "td_actor_critic": TDActorCritic,
+    "tnpg": TNPG,
+}
+
+# rl_zoo3 modules that hold a module-level reference to each registry (``from rl_zoo3.utils import ALGOS``):
+# registering updates every one of them, in case one is ever a copy rather than the same dict
+_ALGOS_HOLDERS = ("rl_zoo3.utils", "rl_zoo3", "rl_zoo3.exp_manager", "rl_zoo3.train", "rl_zoo3.enjoy", "rl_zoo3.record_video")
+_SAMPLER_HOLDERS = ("rl_zoo3.hyperparams_opt", "rl_zoo3.exp_manager")
+
+
+def config_dir() -> Path:
+    """
+    The folder of our RL-Zoo configs (``<algo>.yml``): ``sb3_pg/zoo_configs`` in an installed package,
+    the repository's ``zoo_configs/`` in a source checkout (editable install).
+    """
+    package_dir = Path(sb3_pg.__file__).parent
+    for candidate in (package_dir / "zoo_configs", package_dir.parent / "zoo_configs"):
+        if (candidate / "reinforce.yml").is_file():
+            return candidate
+    raise FileNotFoundError(f"sb3_pg's zoo configs are missing: looked in {package_dir / 'zoo_configs'}")
+
+
+def config_path(algo: str) -> Path:
+    """
+    :param algo: RL-Zoo name of one of our algorithms (``reinforce``, ``tnpg``, ...)
+    :return: the path of its shipped config
+    """
+    if algo not in ALGOS:
+        raise ValueError(f"{algo!r} is not an sb3_pg algorithm; ours are {sorted(ALGOS)}")
+    return config_dir() / f"{algo}.yml"
+
+
+def register() -> None:
+    """
+    Add our algorithms to RL-Zoo's ``ALGOS`` and our Optuna samplers and converters to its
+    ``HYPERPARAMS_SAMPLER`` / ``HYPERPARAMS_CONVERTER``, so that ``train`` (``-optimize`` included) and
+    ``enjoy`` accept ``--algo reinforce`` and the rest. Idempotent.
+    """
+    try:
+        import rl_zoo3  # noqa: F401
+    except ImportError as error:
+        raise ImportError('RL-Zoo integration needs rl_zoo3: pip install "sb3-pg[zoo]"') from error
+    from sb3_pg.zoo.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER
+
+    for module_name in _ALGOS_HOLDERS:
+        importlib.import_module(module_name).ALGOS.update(ALGOS)
+    for module_name in _SAMPLER_HOLDERS:
+        module = importlib.import_module(module_name)
+        module.HYPERPARAMS_SAMPLER.update(HYPERPARAMS_SAMPLER)
+        module.HYPERPARAMS_CONVERTER.update(HYPERPARAMS_CONVERTER)

@@ -1,0 +1,285 @@
+"""RL-Zoo integration: registration, shipped configs, Optuna samplers, the CLI (train, enjoy, -optimize, -i, --track)."""
+
+import os
+import re
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import gymnasium as gym
+import numpy as np
+import optuna
+import pytest
+import rl_zoo3
+import rl_zoo3.enjoy
+import rl_zoo3.exp_manager
+import rl_zoo3.hyperparams_opt
+import rl_zoo3.train
+import rl_zoo3.utils
+import yaml
+from stable_baselines3.common.env_util import make_vec_env
+
+from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
+from sb3_pg.zoo import ALGOS, config_dir, config_path, register
+from sb3_pg.zoo.cli import main
+from sb3_pg.zoo.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER
+
+OUR_ALGOS = list(ALGOS)
+REPO = Path(__file__).resolve().parents[1]
+# Envs every shipped config must have a block for
+REQUIRED_ENVS = ["CartPole-v1", "Acrobot-v1", "LunarLander-v3", "Pendulum-v1", "MountainCarContinuous-v0"]
+MUJOCO_ENVS = ["HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Swimmer-v5"]
+# Envs that need packages the tests do not install (box2d, mujoco) are trained on a stand-in with the same
+# kind of spaces, so that the block's settings are still built into a model and trained
+STAND_INS = {"LunarLander-v3": "Acrobot-v1", **{env_id: "Pendulum-v1" for env_id in MUJOCO_ENVS}}
+
+
+def load_config(algo: str) -> dict:
+    with open(config_path(algo)) as file:
+        return yaml.safe_load(file)
+
+
+def train_args(algo: str, env_id: str, n_timesteps: int, *extra: str) -> list[str]:
+    """``train`` arguments with a tiny budget, no evaluation and ``logs/`` as the log folder."""
+    return ["train", "--algo", algo, "--env", env_id, "-n", str(n_timesteps), "--eval-freq", "-1", "-f", "logs", *extra]
+
+
+def run_cli(args: list[str], cwd: Path, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python -m sb3_pg.zoo ARGS`` in a subprocess; fails the test with its output if it fails."""
+    result = subprocess.run(
+        [sys.executable, "-m", "sb3_pg.zoo", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, f"{args} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return result
+
+
+def test_register_is_idempotent_and_reaches_every_copy():
+    register()
+    sizes = (len(rl_zoo3.ALGOS), len(rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER))
+    register()
+    assert (len(rl_zoo3.ALGOS), len(rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER)) == sizes
+    expected = dict(reinforce=Reinforce, reinforce_baseline=ReinforceBaseline, td_actor_critic=TDActorCritic, tnpg=TNPG)
+    for module in (rl_zoo3, rl_zoo3.utils, rl_zoo3.train, rl_zoo3.exp_manager, rl_zoo3.enjoy):
+        for name, algo_class in expected.items():
+            assert module.ALGOS[name] is algo_class
+        # RL-Zoo's own algorithms are still there
+        assert "ppo" in module.ALGOS and "trpo" in module.ALGOS
+    for module in (rl_zoo3.hyperparams_opt, rl_zoo3.exp_manager):
+        for name in expected:
+            assert module.HYPERPARAMS_SAMPLER[name] is HYPERPARAMS_SAMPLER[name]
+            assert module.HYPERPARAMS_CONVERTER[name] is HYPERPARAMS_CONVERTER[name]
+
+
+@pytest.mark.parametrize("algo", OUR_ALGOS)
+def test_shipped_config_format(algo):
+    text = config_path(algo).read_text()
+    assert text.startswith("#"), "RL-Zoo configs open with a header comment"
+    config = load_config(algo)
+    assert "default" in config
+    for env_id in [*REQUIRED_ENVS, *MUJOCO_ENVS]:
+        assert env_id in config, f"{algo}.yml has no block for {env_id}"
+        assert env_id in gym.envs.registry
+        assert "n_timesteps" in config[env_id] and "policy" in config[env_id]
+    lines = text.splitlines()
+    for env_id in MUJOCO_ENVS:
+        # MuJoCo blocks are starting points, never marked tuned
+        comment = lines[lines.index(next(line for line in lines if line.startswith(f"{env_id}:"))) - 1]
+        assert "Untuned" in comment and "Tuned:" not in comment
+    # "# Tuned" only with the benchmark that backs it
+    for line in lines:
+        if line.startswith("# Tuned"):
+            assert "benchmarks/" in line, line
+
+
+@pytest.mark.parametrize("algo", OUR_ALGOS)
+def test_every_config_block_trains(algo, tmp_path, monkeypatch):
+    """
+    Each env block, passed through RL-Zoo's own pre-processing, builds a model that trains (tiny budget; episodes
+    cut at 20 steps, so that batches of whole episodes stay small).
+    """
+    monkeypatch.chdir(tmp_path)
+    config = load_config(algo)
+    for env_id in [*REQUIRED_ENVS, *MUJOCO_ENVS]:
+        run_env = STAND_INS.get(env_id, env_id)
+        (tmp_path / env_id).mkdir()
+        conf_file = tmp_path / f"{algo}_{env_id}.yml"
+        conf_file.write_text(yaml.safe_dump({run_env: config[env_id]}))
+        monkeypatch.setattr(sys, "argv", ["sb3-pg"])
+        monkeypatch.chdir(tmp_path / env_id)
+        short = ["--env-kwargs", "max_episode_steps:20", "--seed", "0", "--verbose", "0"]
+        main(train_args(algo, run_env, 64, "--conf-file", str(conf_file), *short))
+        saved = tmp_path / env_id / "logs" / algo / f"{run_env}_1" / f"{run_env}.zip"
+        model = ALGOS[algo].load(saved, device="cpu")
+        assert model.num_timesteps >= 64
+        # The block's settings reached the model
+        for key in ("gamma", "n_steps", "n_episodes", "target_kl", "critic_learning_rate"):
+            if key in config[env_id]:
+                assert getattr(model, key) == pytest.approx(config[env_id][key]), (env_id, key)
+
+
+@pytest.mark.parametrize("algo", OUR_ALGOS)
+def test_samplers_give_valid_settings(algo):
+    """Settings drawn from each search space build a model that trains; the converter maps ``trial.params`` back to them."""
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    env_id = "Pendulum-v1" if algo == "tnpg" else "CartPole-v1"
+    for _ in range(4):
+        trial = study.ask()
+        hyperparams = HYPERPARAMS_SAMPLER[algo](trial, 1, 2, {})
+        assert HYPERPARAMS_CONVERTER[algo](trial.params) == hyperparams
+        if algo == "tnpg":
+            # Rollouts of up to 2 x 4096 steps with critic minibatches of 4: capped to keep the test short
+            hyperparams["n_steps"] = min(hyperparams["n_steps"], 64)
+        model = ALGOS[algo]("MlpPolicy", make_vec_env(env_id, n_envs=2, seed=0), seed=0, device="cpu", **hyperparams)
+        model.learn(64)
+        assert all(np.isfinite(p.detach().numpy()).all() for p in model.policy.parameters())
+        study.tell(trial, 0.0)
+
+
+def test_explicit_conf_file_wins(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["sb3-pg"])
+    conf_file = tmp_path / "mine.yml"
+    conf_file.write_text(yaml.safe_dump({"CartPole-v1": dict(n_timesteps=64, policy="MlpPolicy", n_episodes=3, gamma=0.95)}))
+    main(train_args("reinforce", "CartPole-v1", 64, "-conf", str(conf_file), "--seed", "0", "--verbose", "0"))
+    model = Reinforce.load(tmp_path / "logs/reinforce/CartPole-v1_1/CartPole-v1.zip")
+    assert (model.n_episodes, model.gamma) == (3, 0.95)
+
+
+@pytest.mark.parametrize(
+    "args, config, message",
+    [
+        (["--algo", "reinforcee"], None, "unknown algo 'reinforcee'"),
+        (["--algo", "reinforce", "--env", "CartPol-v1"], None, "did you mean 'CartPole-v1'"),
+        (["--algo", "tnpg", "--env", "CartPole-v1"], {"Pendulum-v1": {"n_timesteps": 10}}, "no block for 'CartPole-v1'"),
+        (["--algo", "tnpg", "--env", "CartPole-v1"], {"CartPole-v1": {"n_timesteps": 10, "clip_range": 0.2}}, "'clip_range'"),
+        (["--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_episode:4"], None, "did you mean 'n_episodes'"),
+    ],
+)
+def test_bad_train_input_fails_fast(args, config, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["sb3-pg"])
+    if config is not None:
+        (tmp_path / "bad.yml").write_text(yaml.safe_dump(config))
+        args = [*args, "--conf-file", str(tmp_path / "bad.yml")]
+    with pytest.raises(SystemExit) as error:
+        main(["train", *args, "-f", "logs"])
+    assert message in str(error.value)
+    if config is not None:
+        # The message names the file
+        assert str(tmp_path / "bad.yml") in str(error.value)
+    assert not (tmp_path / "logs").exists(), "nothing is started before the check"
+
+
+def test_zoo_algorithms_keep_their_configs(tmp_path):
+    result = run_cli(train_args("a2c", "CartPole-v1", 200), tmp_path)
+    assert "rl_zoo3/hyperparams/a2c.yml" in result.stdout
+    assert (tmp_path / "logs/a2c/CartPole-v1_1/CartPole-v1.zip").is_file()
+
+
+@pytest.mark.parametrize("algo", OUR_ALGOS)
+def test_cli_train_uses_shipped_config(algo, tmp_path):
+    result = run_cli(train_args(algo, "CartPole-v1", 300), tmp_path)
+    assert f"Loading hyperparameters from: {config_path(algo)}" in result.stdout
+    run_dir = tmp_path / "logs" / algo / "CartPole-v1_1"
+    saved = yaml.unsafe_load((run_dir / "CartPole-v1/config.yml").read_text())
+    assert dict(saved) == load_config(algo)["CartPole-v1"]
+    assert ALGOS[algo].load(run_dir / "CartPole-v1.zip").num_timesteps >= 300
+
+
+def test_cli_enjoy_and_resume(tmp_path):
+    run_cli(train_args("reinforce", "CartPole-v1", 500, "--seed", "0", "--save-freq", "200"), tmp_path)
+    first = tmp_path / "logs/reinforce/CartPole-v1_1"
+    assert (first / "rl_model_200_steps.zip").is_file()
+    enjoy = ["enjoy", "--algo", "reinforce", "--env", "CartPole-v1", "-f", "logs", "--no-render", "-n", "300"]
+    result = run_cli(enjoy, tmp_path)
+    assert "Episode Reward" in result.stdout
+
+    # Resume from the final model with a zero learning rate and another seed: the resumed run's policy is the
+    # loaded one (a fresh model would start from other weights)
+    final = Reinforce.load(first / "CartPole-v1.zip")
+    resume = ["--seed", "7", "-i", str(first / "CartPole-v1.zip"), "-params", "learning_rate:0.0"]
+    run_cli(train_args("reinforce", "CartPole-v1", 200, *resume), tmp_path)
+    resumed = Reinforce.load(tmp_path / "logs/reinforce/CartPole-v1_2/CartPole-v1.zip")
+    assert resumed.num_timesteps >= 200
+    for name, value in final.policy.state_dict().items():
+        assert np.array_equal(value.numpy(), resumed.policy.state_dict()[name].numpy()), name
+
+
+@pytest.mark.parametrize("algo", OUR_ALGOS)
+def test_cli_optimize(algo, tmp_path):
+    optimize = ["-optimize", "--n-trials", "2", "--n-evaluations", "1", "--eval-episodes", "2", "--no-optim-plots"]
+    result = run_cli(train_args(algo, "CartPole-v1", 600, *optimize), tmp_path)
+    assert re.search(r"Number of finished trials:\s+2\n", result.stdout)
+    report = next((tmp_path / "logs" / algo).glob("report_CartPole-v1_2-trials-600-tpe-median_*.csv"))
+    assert len(report.read_text().strip().splitlines()) == 3  # header and two trials
+
+
+def read_wandb_history_keys(run_file: Path) -> set[str]:
+    """
+    Keys of the history records of an offline W&B run file (``run-<id>.wandb``): a 7-byte header, then
+    records in 32 KiB blocks, each record split in chunks with a 7-byte header (CRC, length, chunk type:
+    1 full, 2 first, 3 middle, 4 last), every record a ``wandb_internal_pb2.Record``.
+    """
+    from wandb.proto import wandb_internal_pb2
+
+    raw, block, position = run_file.read_bytes(), 32 * 1024, 7
+    assert raw[:4] == b":W&B"
+    records, pending = [], b""
+    while position + 7 <= len(raw):
+        left_in_block = block - position % block
+        if left_in_block < 7:
+            position += left_in_block
+            continue
+        _, length, chunk_type = struct.unpack("<IHB", raw[position : position + 7])
+        if chunk_type == 0:  # block padding
+            position += left_in_block
+            continue
+        chunk = raw[position + 7 : position + 7 + length]
+        position += 7 + length
+        if chunk_type == 1:
+            records.append(chunk)
+        elif chunk_type == 2:
+            pending = chunk
+        elif chunk_type == 3:
+            pending += chunk
+        else:
+            records.append(pending + chunk)
+    keys = set()
+    for data in records:
+        record = wandb_internal_pb2.Record()
+        record.ParseFromString(data)
+        if record.WhichOneof("record_type") == "history":
+            keys.update(item.key or "/".join(item.nested_key) for item in record.history.item)
+    return keys
+
+
+def test_cli_track_logs_our_metrics_to_wandb(tmp_path):
+    track = ["--track", "--wandb-project-name", "pg"]
+    run_cli(train_args("reinforce_baseline", "CartPole-v1", 400, *track), tmp_path, env={"WANDB_MODE": "offline"})
+    run_files = list(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
+    assert len(run_files) == 1
+    keys = read_wandb_history_keys(run_files[0])
+    for key in ("train/policy_loss", "train/value_loss", "train/grad_norm", "train/approx_kl", "rollout/discarded_steps"):
+        assert key in keys, sorted(keys)
+
+
+def test_non_editable_install_finds_configs(tmp_path):
+    """``pip install .`` (not editable), used from another directory, ships and finds the configs."""
+    target = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target), str(REPO)],
+        check=True,
+        capture_output=True,
+    )
+    installed = target / "sb3_pg" / "zoo_configs"
+    assert sorted(path.name for path in installed.glob("*.yml")) == sorted(f"{algo}.yml" for algo in OUR_ALGOS)
+    env = {"PYTHONPATH": str(target)}
+    result = run_cli(train_args("reinforce", "CartPole-v1", 100), tmp_path, env)
+    assert f"Loading hyperparameters from: {installed / 'reinforce.yml'}" in result.stdout
+    assert config_dir() != installed  # this process still uses the source checkout
