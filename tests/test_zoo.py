@@ -283,3 +283,20 @@ def test_non_editable_install_finds_configs(tmp_path):
     result = run_cli(train_args("reinforce", "CartPole-v1", 100), tmp_path, env)
     assert f"Loading hyperparameters from: {installed / 'reinforce.yml'}" in result.stdout
     assert config_dir() != installed  # this process still uses the source checkout
+
+
+def test_wandb_example_logs_our_metrics(tmp_path):
+    """``examples/wandb_reinforce_baseline.py`` (WandbCallback in plain Python) logs our metrics to the W&B run."""
+    result = subprocess.run(
+        [sys.executable, str(REPO / "examples/wandb_reinforce_baseline.py"), "--timesteps", "300"],
+        cwd=tmp_path,
+        env={**os.environ, "WANDB_MODE": "offline"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    keys = read_wandb_history_keys(next(tmp_path.glob("wandb/offline-run-*/run-*.wandb")))
+    for key in ("train/policy_loss", "train/value_loss", "train/grad_norm", "rollout/discarded_steps"):
+        assert key in keys, sorted(keys)
+    assert next(tmp_path.glob("models/*/model.zip")).is_file()
