@@ -1,13 +1,20 @@
 """
-Our shipped RL-Zoo configs, run through the RL-Zoo entry point exactly as a user runs them, next to RL-Zoo's
-own algorithms with RL-Zoo's configs on the same command line.
+Benchmark runner: our algorithms with their shipped RL-Zoo configs and RL-Zoo's algorithms with RL-Zoo's configs,
+all trained through the same entry point, exactly as a user runs them:
 
-For each algorithm and seed: ``python -m sb3_pg.zoo train --algo ALGO --env ENV --seed SEED`` with RL-Zoo's
-evaluation every ``--eval-freq`` steps (``--eval-episodes`` deterministic episodes); the budget is each config's
-``n_timesteps`` unless ``--n-timesteps`` is given. Printed: steps until the evaluation mean first reaches the
-threshold, final evaluation (mean of the last 3), wall time; median and range over seeds.
+    python -m sb3_pg.zoo train --algo ALGO --env ENV --seed SEED --eval-freq 5000 --eval-episodes 10 ...
 
-    python benchmarks/zoo_configs.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg a2c
+The budget is each config's ``n_timesteps`` unless ``-n`` is given. Each run's evaluation curve (RL-Zoo's
+``evaluations.npz``: deterministic policy, ``--eval-episodes`` episodes every ``--eval-freq`` steps) and wall time
+are stored in ``--out-dir`` as one JSON file per run; a run whose file exists is not redone (resumable), so
+an interrupted sweep continues where it stopped. The summary, per (algo, env): seeds that reached the threshold,
+steps until the evaluation mean first reached it, final evaluation (mean of the last 3), mean over the whole curve,
+wall-clock seconds; median [min, max] over seeds.
+
+    python benchmarks/zoo_configs.py --envs CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg a2c ppo
+    python benchmarks/zoo_configs.py --envs Pendulum-v1 --algos tnpg trpo --seeds 0 1 2 3 4
+    python benchmarks/zoo_configs.py --envs CartPole-v1 --algos reinforce --params learning_rate:0.002 --tag lr2e-3
+    python benchmarks/zoo_configs.py --envs CartPole-v1 --algos reinforce a2c --summary-only
 """
 
 import argparse
@@ -21,60 +28,93 @@ from pathlib import Path
 import numpy as np
 from common import median_range
 
-THRESHOLDS = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0, "Pendulum-v1": -200.0, "LunarLander-v3": 200.0}
+THRESHOLDS = {
+    "CartPole-v1": 475.0,
+    "Acrobot-v1": -100.0,
+    "LunarLander-v3": 200.0,
+    "Pendulum-v1": -200.0,
+    "MountainCarContinuous-v0": 90.0,
+}
 
 
-def run(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
+def run_file(out_dir: Path, algo: str, env_id: str, seed: int, tag: str) -> Path:
+    return out_dir / f"{algo}{'-' + tag if tag else ''}_{env_id}_{seed}.json"
+
+
+def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
     """One training run through the CLI; its evaluation curve read from RL-Zoo's ``evaluations.npz``."""
     with tempfile.TemporaryDirectory() as log_folder:
-        command = [sys.executable, "-m", "sb3_pg.zoo", "train", "--algo", algo, "--env", env_id, "--seed", str(seed)]
-        command += ["--eval-freq", str(args.eval_freq), "--eval-episodes", str(args.eval_episodes), "-f", log_folder]
-        command += ["--num-threads", "1", "--verbose", "0"]
+        command = ["train", "--algo", algo, "--env", env_id, "--seed", str(seed), "--eval-freq", str(args.eval_freq)]
+        command += ["--eval-episodes", str(args.eval_episodes), "--num-threads", "1", "--verbose", "0"]
         if args.n_timesteps > 0:
             command += ["-n", str(args.n_timesteps)]
+        if args.params:
+            command += ["-params", *args.params]
         start = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
+        cli = [sys.executable, "-m", "sb3_pg.zoo", *command, "-f", log_folder]
+        result = subprocess.run(cli, capture_output=True, text=True)
         seconds = time.perf_counter() - start
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
         evaluations = np.load(next(Path(log_folder, algo).glob(f"{env_id}_*/evaluations.npz")))
-    curve = [(int(step), float(np.mean(returns))) for step, returns in zip(evaluations["timesteps"], evaluations["results"])]
-    return {"curve": curve, "seconds": seconds}
+    curve = [[int(step), float(np.mean(returns))] for step, returns in zip(evaluations["timesteps"], evaluations["results"])]
+    return {"algo": algo, "env": env_id, "seed": seed, "command": command, "curve": curve, "seconds": seconds}
+
+
+def summarize(runs: list[dict], threshold: float) -> dict:
+    firsts = [next((step for step, value in run["curve"] if value >= threshold), None) for run in runs]
+    reached = [step for step in firsts if step is not None]
+    return {
+        "reached": f"{len(reached)}/{len(runs)}",
+        "steps": median_range(reached, "{:.0f}"),
+        "final": median_range([float(np.mean([v for _, v in run["curve"][-3:]])) for run in runs]),
+        "curve_mean": median_range([float(np.mean([v for _, v in run["curve"]])) for run in runs]),
+        "seconds": median_range([run["seconds"] for run in runs], "{:.0f}"),
+        "budget": max(run["curve"][-1][0] for run in runs),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env", default="CartPole-v1", choices=list(THRESHOLDS))
+    parser.add_argument("--envs", nargs="+", default=["CartPole-v1"], choices=list(THRESHOLDS))
     parser.add_argument("--algos", nargs="+", default=["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--eval-freq", type=int, default=10_000)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--eval-freq", type=int, default=5_000)
     parser.add_argument("--eval-episodes", type=int, default=10)
-    parser.add_argument("-n", "--n-timesteps", type=int, default=-1)
-    parser.add_argument("--output", default=None)
+    parser.add_argument("-n", "--n-timesteps", type=int, default=-1, help="budget (default: the config's n_timesteps)")
+    parser.add_argument("--params", nargs="+", default=None, help="RL-Zoo -params overrides, e.g. learning_rate:0.002")
+    parser.add_argument("--tag", default="", help="name of a variant (with --params), part of the run files' names")
+    parser.add_argument("--out-dir", default="benchmarks/results/zoo")
+    parser.add_argument("--summary-only", action="store_true", help="print the summary of stored runs, train nothing")
     args = parser.parse_args()
-    threshold = THRESHOLDS[args.env]
+    out_dir = Path(args.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
 
-    runs: dict[str, list[dict]] = {}
-    for algo in args.algos:
-        runs[algo] = []
-        for seed in args.seeds:
-            result = run(algo, args.env, seed, args)
-            runs[algo].append(result)
-            curve = result["curve"]
-            reached = next((step for step, value in curve if value >= threshold), None)
-            print(f" {algo} seed {seed}: threshold at {reached}, final {np.mean([v for _, v in curve[-3:]]):.1f}", flush=True)
-    output = args.output or f"benchmarks/results/zoo_configs_{args.env}.json"
-    Path(output).write_text(json.dumps({"env": args.env, "seeds": args.seeds, "runs": runs}, indent=1))
+    rows = []
+    for env_id in args.envs:
+        for algo in args.algos:
+            runs = []
+            for seed in args.seeds:
+                path = run_file(out_dir, algo, env_id, seed, args.tag)
+                if not path.exists() and not args.summary_only:
+                    path.write_text(json.dumps(train(algo, env_id, seed, args)))
+                    status = "done"
+                else:
+                    status = "stored" if path.exists() else "missing"
+                if path.exists():
+                    run = json.loads(path.read_text())
+                    runs.append(run)
+                    final = np.mean([v for _, v in run["curve"][-3:]])
+                    print(f"[{status}] {path.name}: final {final:.1f}, {run['seconds']:.0f} s", flush=True)
+            if runs:
+                rows.append((env_id, algo + (f" ({args.tag})" if args.tag else ""), summarize(runs, THRESHOLDS[env_id])))
 
-    print(f"\n{args.env} through `python -m sb3_pg.zoo train`, seeds {args.seeds}, threshold {threshold}")
-    print("algo | budget | reached (seeds) | steps to threshold: median [min, max] | final eval: median [min, max] | wall s")
-    for algo, results in runs.items():
-        firsts = [next((s for s, v in r["curve"] if v >= threshold), None) for r in results]
-        reached = [step for step in firsts if step is not None]
-        finals = [float(np.mean([v for _, v in r["curve"][-3:]])) for r in results]
-        budget = results[0]["curve"][-1][0]
-        seconds = median_range([r["seconds"] for r in results], "{:.0f}")
+    print("\nenv (threshold) | algo | budget | reached | steps to threshold | final eval | mean over curve | wall s")
+    print("|".join(["---"] * 8))
+    for env_id, algo, summary in rows:
         print(
-            f"{algo} | {budget} | {len(reached)}/{len(results)} | {median_range(reached, '{:.0f}')} | {median_range(finals)}"
-            f" | {seconds}"
+            f"{env_id} ({THRESHOLDS[env_id]:g}) | {algo} | {summary['budget']} | {summary['reached']} | {summary['steps']}"
+            f" | {summary['final']} | {summary['curve_mean']} | {summary['seconds']}"
         )
 
 
