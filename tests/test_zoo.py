@@ -300,3 +300,15 @@ def test_wandb_example_logs_our_metrics(tmp_path):
     for key in ("train/policy_loss", "train/value_loss", "train/grad_norm", "rollout/discarded_steps"):
         assert key in keys, sorted(keys)
     assert next(tmp_path.glob("models/*/model.zip")).is_file()
+
+
+def test_console_script(tmp_path):
+    """The ``sb3-pg`` console script is installed and is the same entry point."""
+    script = Path(sys.executable).parent / "sb3-pg"
+    assert script.is_file()
+    result = subprocess.run([str(script), "train", "--help"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    # RL-Zoo's train parser, with our algorithms among its --algo choices
+    assert "--conf-file" in result.stdout and "reinforce_baseline" in result.stdout and "tnpg" in result.stdout
+    unknown = subprocess.run([str(script), "fly"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert unknown.returncode != 0 and "unknown command 'fly'" in unknown.stderr
