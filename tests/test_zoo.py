@@ -159,6 +159,7 @@ def test_explicit_conf_file_wins(tmp_path, monkeypatch):
         (["--algo", "tnpg", "--env", "CartPole-v1"], {"Pendulum-v1": {"n_timesteps": 10}}, "no block for 'CartPole-v1'"),
         (["--algo", "tnpg", "--env", "CartPole-v1"], {"CartPole-v1": {"n_timesteps": 10, "clip_range": 0.2}}, "'clip_range'"),
         (["--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_episode:4"], None, "did you mean 'n_episodes'"),
+        (["--algo", "reinforce", "-params", "learning_rate:lin_3e-3"], None, "learning_rate:\"'lin_3e-3'\""),
     ],
 )
 def test_bad_train_input_fails_fast(args, config, message, tmp_path, monkeypatch, capsys):

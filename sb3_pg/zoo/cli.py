@@ -60,15 +60,26 @@ class ConfigError(ValueError):
 
 def _train_arguments(args: list[str]) -> argparse.Namespace:
     """The few ``train`` flags we need, parsed the way RL-Zoo's parser reads them; the rest is left alone."""
-    from rl_zoo3.utils import StoreDict
-
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--algo", default="ppo")
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("-conf", "--conf-file", default=None)
-    parser.add_argument("-params", "--hyperparams", nargs="+", action=StoreDict, default=None)
+    parser.add_argument("-params", "--hyperparams", nargs="+", default=[])
     parser.add_argument("--gym-packages", nargs="+", default=[])
-    return parser.parse_known_args(args)[0]
+    parsed = parser.parse_known_args(args)[0]
+    # key:value pairs whose values RL-Zoo evaluates as Python (its StoreDict): check they evaluate
+    overrides = {}
+    for pair in parsed.hyperparams:
+        key, _, value = pair.partition(":")
+        try:
+            overrides[key] = eval(value)
+        except Exception as error:
+            raise ConfigError(
+                f"--hyperparams {pair!r}: RL-Zoo evaluates the value as Python and it fails ({error!r}); "
+                f"quote strings, e.g. {key}:\"'{value}'\""
+            ) from error
+    parsed.hyperparams = overrides
+    return parsed
 
 
 def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, dict[str, Any]] | None:
@@ -96,7 +107,7 @@ def check_train_arguments(args: list[str]) -> list[str]:
     import yaml
     from rl_zoo3.utils import ALGOS as ZOO_ALGOS
 
-    parsed = _train_arguments(args)
+    parsed = _train_arguments(args)  # raises ConfigError for a -params value RL-Zoo cannot evaluate
     for module in parsed.gym_packages:
         importlib.import_module(module)
     if parsed.algo not in ZOO_ALGOS:
@@ -124,7 +135,7 @@ def check_train_arguments(args: list[str]) -> list[str]:
         return args  # the constructor takes any keyword
     accepted = (set(parameters) - {"self", "env"}) | ZOO_KEYS
     sources = [(key, f"{parsed.conf_file} (block {block_name!r})") for key in block]
-    sources += [(key, "--hyperparams") for key in (parsed.hyperparams or {})]
+    sources += [(key, "--hyperparams") for key in parsed.hyperparams]
     for key, source in sources:
         if key not in accepted:
             close = difflib.get_close_matches(key, sorted(accepted), n=1)
