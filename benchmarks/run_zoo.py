@@ -11,10 +11,10 @@ an interrupted sweep continues where it stopped. The summary, per (algo, env): s
 steps until the evaluation mean first reached it, final evaluation (mean of the last 3), mean over the whole curve,
 wall-clock seconds; median [min, max] over seeds.
 
-    python benchmarks/zoo_configs.py --envs CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg a2c ppo
-    python benchmarks/zoo_configs.py --envs Pendulum-v1 --algos tnpg trpo --seeds 0 1 2 3 4
-    python benchmarks/zoo_configs.py --envs CartPole-v1 --algos reinforce --params learning_rate:0.002 --tag lr2e-3
-    python benchmarks/zoo_configs.py --envs CartPole-v1 --algos reinforce a2c --summary-only
+    python benchmarks/run_zoo.py --envs CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg a2c ppo
+    python benchmarks/run_zoo.py --envs Pendulum-v1 --algos tnpg trpo --seeds 0 1 2 3 4
+    python benchmarks/run_zoo.py --envs CartPole-v1 --algos reinforce --params learning_rate:0.002 --tag lr2e-3
+    python benchmarks/run_zoo.py --envs CartPole-v1 --algos reinforce a2c --summary-only
 """
 
 import argparse
