@@ -1,6 +1,6 @@
 """Registration of our algorithms, configs and Optuna samplers with RL-Zoo."""
 
-import importlib
+import sys
 from pathlib import Path
 
 from stable_baselines3.common.base_class import BaseAlgorithm
@@ -16,10 +16,11 @@ ALGOS: dict[str, type[BaseAlgorithm]] = {
     "tnpg": TNPG,
 }
 
-# rl_zoo3 modules that hold a module-level reference to each registry (``from rl_zoo3.utils import ALGOS``):
-# registering updates every one of them, in case one is ever a copy rather than the same dict
-_ALGOS_HOLDERS = ("rl_zoo3.utils", "rl_zoo3", "rl_zoo3.exp_manager", "rl_zoo3.train", "rl_zoo3.enjoy", "rl_zoo3.record_video")
-_SAMPLER_HOLDERS = ("rl_zoo3.hyperparams_opt", "rl_zoo3.exp_manager")
+# RL-Zoo's registries live in rl_zoo3.utils (ALGOS) and rl_zoo3.hyperparams_opt (samplers, converters); its other
+# modules bind the same dicts with ``from ... import``. Those already imported are updated too, in case one ever
+# holds a copy; those imported later bind the updated dicts.
+_ALGOS_HOLDERS = ("rl_zoo3", "rl_zoo3.exp_manager", "rl_zoo3.train", "rl_zoo3.enjoy", "rl_zoo3.record_video")
+_SAMPLER_HOLDERS = ("rl_zoo3.exp_manager",)
 
 
 def config_dir() -> Path:
@@ -51,14 +52,19 @@ def register() -> None:
     ``enjoy`` accept ``--algo reinforce`` and the rest. Idempotent.
     """
     try:
-        import rl_zoo3  # noqa: F401
+        import rl_zoo3.hyperparams_opt
+        import rl_zoo3.utils
     except ImportError as error:
         raise ImportError('RL-Zoo integration needs rl_zoo3: pip install "sb3-pg[zoo]"') from error
     from sb3_pg.zoo.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER
 
+    rl_zoo3.utils.ALGOS.update(ALGOS)
+    rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER.update(HYPERPARAMS_SAMPLER)
+    rl_zoo3.hyperparams_opt.HYPERPARAMS_CONVERTER.update(HYPERPARAMS_CONVERTER)
     for module_name in _ALGOS_HOLDERS:
-        importlib.import_module(module_name).ALGOS.update(ALGOS)
+        if module_name in sys.modules:
+            sys.modules[module_name].ALGOS.update(ALGOS)
     for module_name in _SAMPLER_HOLDERS:
-        module = importlib.import_module(module_name)
-        module.HYPERPARAMS_SAMPLER.update(HYPERPARAMS_SAMPLER)
-        module.HYPERPARAMS_CONVERTER.update(HYPERPARAMS_CONVERTER)
+        if module_name in sys.modules:
+            sys.modules[module_name].HYPERPARAMS_SAMPLER.update(HYPERPARAMS_SAMPLER)
+            sys.modules[module_name].HYPERPARAMS_CONVERTER.update(HYPERPARAMS_CONVERTER)
