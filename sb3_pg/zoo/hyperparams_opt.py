@@ -31,15 +31,12 @@ def convert_reinforce_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
     hyperparams["n_episodes"] = 2 ** hyperparams.pop("n_episodes_pow")
     hyperparams["gamma"] = 1 - hyperparams.pop("one_minus_gamma")
     critic = hyperparams.get("baseline") == "value"
-    if not critic:
-        hyperparams.pop("critic_learning_rate", None)
-        hyperparams.pop("n_critic_epochs", None)
     return {"policy_kwargs": _policy_kwargs(hyperparams, critic), **hyperparams}
 
 
 def _suggest_reinforce(trial: optuna.Trial, min_episodes_pow: int) -> dict[str, Any]:
-    """The search space the two REINFORCE variants share."""
-    return {
+    """The search space the two REINFORCE variants share (true values of the transformed ones shown in Optuna)."""
+    sampled = {
         # 2**min_episodes_pow to 32 episodes per update (the N of the estimator)
         "n_episodes_pow": trial.suggest_int("n_episodes_pow", min_episodes_pow, 5),
         "one_minus_gamma": trial.suggest_float("one_minus_gamma", 0.0001, 0.1, log=True),
@@ -48,6 +45,9 @@ def _suggest_reinforce(trial: optuna.Trial, min_episodes_pow: int) -> dict[str, 
         "net_arch": trial.suggest_categorical("net_arch", ["tiny", "small", "medium"]),
         "activation_fn": trial.suggest_categorical("activation_fn", ["tanh", "relu"]),
     }
+    trial.set_user_attr("n_episodes", 2 ** sampled["n_episodes_pow"])
+    trial.set_user_attr("gamma", 1 - sampled["one_minus_gamma"])
+    return sampled
 
 
 def sample_reinforce_params(trial: optuna.Trial, n_actions: int, n_envs: int, additional_args: dict) -> dict[str, Any]:
@@ -63,8 +63,6 @@ def sample_reinforce_params(trial: optuna.Trial, n_actions: int, n_envs: int, ad
     """
     sampled = _suggest_reinforce(trial, min_episodes_pow=0)
     sampled["normalize_returns"] = trial.suggest_categorical("normalize_returns", [False, True])
-    trial.set_user_attr("n_episodes", 2 ** sampled["n_episodes_pow"])
-    trial.set_user_attr("gamma", 1 - sampled["one_minus_gamma"])
     return convert_reinforce_params(sampled)
 
 
@@ -88,8 +86,6 @@ def sample_reinforce_baseline_params(
     if sampled["baseline"] == "value":
         sampled["critic_learning_rate"] = trial.suggest_float("critic_learning_rate", 1e-4, 3e-2, log=True)
         sampled["n_critic_epochs"] = trial.suggest_int("n_critic_epochs", 1, 10)
-    trial.set_user_attr("n_episodes", 2 ** sampled["n_episodes_pow"])
-    trial.set_user_attr("gamma", 1 - sampled["one_minus_gamma"])
     return convert_reinforce_params(sampled)
 
 
