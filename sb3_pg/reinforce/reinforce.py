@@ -19,6 +19,7 @@ from sb3_pg.common.buffers import (
     EpisodicSamples,
 )
 from sb3_pg.common.callbacks import check_finite
+from sb3_pg.common.diagnostics import batched_gradients, group_weights, record_gradient_statistics
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy
 from sb3_pg.common.utils import (
     check_action_space,
@@ -69,6 +70,9 @@ class Reinforce(OnPolicyAlgorithm):
     :param rollout_buffer_class: Rollout buffer class to use (an episodic buffer). If ``None``, it is selected
         from the observation space.
     :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation.
+    :param log_grad_stats: Log the policy-gradient estimator's noise each update: ``train/grad_variance``,
+        ``train/grad_snr`` and ``train/grad_ess`` (see :mod:`sb3_pg.common.diagnostics`), from per-episode gradient samples.
+        Off by default: it costs one extra batched backward pass per update.
     :param stats_window_size: Window size for the rollout logging, specifying the number of episodes to average
         the reported success rate, mean episode length, and mean reward over
     :param tensorboard_log: the log location for tensorboard (if None, no logging)
@@ -106,6 +110,7 @@ class Reinforce(OnPolicyAlgorithm):
         sde_sample_freq: int = -1,
         rollout_buffer_class: type[RolloutBuffer] | None = None,
         rollout_buffer_kwargs: dict[str, Any] | None = None,
+        log_grad_stats: bool = False,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -120,6 +125,7 @@ class Reinforce(OnPolicyAlgorithm):
         self.return_type = return_type
         self.discount_gradient = discount_gradient
         self.normalize_returns = normalize_returns
+        self.log_grad_stats = log_grad_stats
         self._check_params(learning_rate=learning_rate, n_steps=n_steps, gamma=gamma, max_grad_norm=max_grad_norm)
 
         super().__init__(
@@ -356,6 +362,10 @@ class Reinforce(OnPolicyAlgorithm):
             # gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
             advantages = advantages * data.discounts
 
+        if self.log_grad_stats and n_episodes >= 2:
+            # Per-episode samples g_i = sum_t psi_t grad log pi(a_t|s_t): their mean is the estimate below
+            weights = group_weights(data.episode_ids, n_episodes, advantages.detach())
+            record_gradient_statistics(self.logger, batched_gradients(log_prob, weights, self.policy.actor_parameters()))
         # Policy-gradient loss: -(1/N) sum_i sum_t psi_t log pi(a_t|s_t), so -grad(loss) estimates grad J
         policy_loss = -(advantages.detach() * log_prob).sum() / n_episodes
         # Entropy bonus, on the same per-episode scale (approximated by -log pi when there is no closed form)

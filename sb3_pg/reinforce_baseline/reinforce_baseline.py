@@ -8,6 +8,7 @@ from stable_baselines3.common.utils import FloatSchedule, explained_variance
 from torch.nn import functional as F
 
 from sb3_pg.common.buffers import EpisodicSamples
+from sb3_pg.common.diagnostics import batched_gradients, group_weights
 from sb3_pg.common.policies import (
     MultiInputSplitActorCriticPolicy,
     SplitActorCriticCnnPolicy,
@@ -61,6 +62,9 @@ class ReinforceBaseline(Reinforce):
     :param rollout_buffer_class: Rollout buffer class to use (an episodic buffer). If ``None``, it is selected
         from the observation space.
     :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation.
+    :param log_grad_stats: Log the policy-gradient estimator's noise each update: ``train/grad_variance``,
+        ``train/grad_snr`` and ``train/grad_ess`` (see :mod:`sb3_pg.common.diagnostics`), from per-episode gradient samples.
+        Off by default: it costs one extra batched backward pass per update.
     :param stats_window_size: Window size for the rollout logging
     :param tensorboard_log: the log location for tensorboard (if None, no logging)
     :param policy_kwargs: additional arguments to be passed to the policy on creation
@@ -96,6 +100,7 @@ class ReinforceBaseline(Reinforce):
         sde_sample_freq: int = -1,
         rollout_buffer_class: type[RolloutBuffer] | None = None,
         rollout_buffer_kwargs: dict[str, Any] | None = None,
+        log_grad_stats: bool = False,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -135,6 +140,7 @@ class ReinforceBaseline(Reinforce):
             sde_sample_freq=sde_sample_freq,
             rollout_buffer_class=rollout_buffer_class,
             rollout_buffer_kwargs=rollout_buffer_kwargs,
+            log_grad_stats=log_grad_stats,
             stats_window_size=stats_window_size,
             tensorboard_log=tensorboard_log,
             policy_kwargs=policy_kwargs,
@@ -201,17 +207,8 @@ class ReinforceBaseline(Reinforce):
         n_episodes = self.rollout_buffer.n_episodes
         weights = data.discounts if self.discount_gradient else th.ones_like(data.returns)
         # Row i selects episode i's steps: g_i = sum_t w_t grad log pi, h_i = sum_t w_t psi_t grad log pi
-        selector = F.one_hot(data.episode_ids, n_episodes).T.to(log_prob.dtype) * weights
-        grad_outputs = th.cat([selector, selector * data.returns])
-        grads = th.autograd.grad(
-            log_prob,
-            self.policy.actor_parameters(),
-            grad_outputs=grad_outputs,
-            is_grads_batched=True,
-            retain_graph=True,
-            allow_unused=True,
-        )
-        flat = th.cat([grad.reshape(2 * n_episodes, -1) for grad in grads if grad is not None], dim=1)
+        selector = group_weights(data.episode_ids, n_episodes, weights.to(log_prob.dtype))
+        flat = batched_gradients(log_prob, th.cat([selector, selector * data.returns]), self.policy.actor_parameters())
         g, h = flat[:n_episodes], flat[n_episodes:]
         return (g * h).sum(dim=1), (g * g).sum(dim=1)
 

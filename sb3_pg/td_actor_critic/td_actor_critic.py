@@ -12,6 +12,7 @@ from stable_baselines3.common.utils import FloatSchedule, explained_variance
 from torch.nn import functional as F
 
 from sb3_pg.common.callbacks import with_finite_check
+from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
 from sb3_pg.common.policies import (
     MultiInputSplitActorCriticPolicy,
     SplitActorCriticCnnPolicy,
@@ -62,6 +63,10 @@ class TDActorCritic(OnPolicyAlgorithm):
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per rollout)
     :param rollout_buffer_class: Rollout buffer class to use. If ``None``, it will be automatically selected.
     :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation.
+    :param log_grad_stats: Log the policy-gradient estimator's noise each update: ``train/grad_variance``,
+        ``train/grad_snr`` and ``train/grad_ess`` (see :mod:`sb3_pg.common.diagnostics`), from gradient samples
+        of up to 16 contiguous minibatches of the rollout (needs ``n_steps * n_envs >= 2``). Off by default: it
+        costs one extra batched backward pass per update.
     :param stats_window_size: Window size for the rollout logging
     :param tensorboard_log: the log location for tensorboard (if None, no logging)
     :param policy_kwargs: additional arguments to be passed to the policy on creation
@@ -97,6 +102,7 @@ class TDActorCritic(OnPolicyAlgorithm):
         sde_sample_freq: int = -1,
         rollout_buffer_class: type[RolloutBuffer] | None = None,
         rollout_buffer_kwargs: dict[str, Any] | None = None,
+        log_grad_stats: bool = False,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -140,6 +146,12 @@ class TDActorCritic(OnPolicyAlgorithm):
         self.critic_learning_rate = critic_learning_rate
         self.discount_gradient = discount_gradient
         self.normalize_advantage = normalize_advantage
+        self.log_grad_stats = log_grad_stats
+        if log_grad_stats and self.env is not None and self.n_envs * n_steps < 2:
+            raise ValueError(
+                f"log_grad_stats=True needs n_steps * n_envs >= 2 gradient samples per update, got n_steps={n_steps} "
+                f"and n_envs={self.n_envs}"
+            )
 
         if _init_setup_model:
             self._setup_model()
@@ -202,6 +214,13 @@ class TDActorCritic(OnPolicyAlgorithm):
             actions = actions.long().flatten()
         values, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
 
+        if self.log_grad_stats:
+            # Samples of the actor's gradient mean_t I_t delta_t grad log pi(a_t|s_t), from minibatches of steps
+            record_gradient_statistics(
+                self.logger,
+                minibatch_gradient_samples(log_prob, data.advantages, self.policy.actor_parameters()),
+                mean=True,
+            )
         # Actor: -I_t delta_t log pi(a_t|s_t), delta_t a constant
         policy_loss = -(data.advantages * log_prob).mean()
         # Critic: semi-gradient TD(0), 0.5 (r + gamma V(s') - V(s))^2 with the target r + gamma V(s') held fixed,

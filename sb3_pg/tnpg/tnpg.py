@@ -15,6 +15,7 @@ from stable_baselines3.common.utils import explained_variance
 from torch.nn import functional as F
 
 from sb3_pg.common.callbacks import with_finite_check
+from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
 from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, natural_step
 from sb3_pg.common.policies import (
     MultiInputSplitActorCriticPolicy,
@@ -63,6 +64,10 @@ class TNPG(OnPolicyAlgorithm):
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per rollout)
     :param rollout_buffer_class: Rollout buffer class to use. If ``None``, it will be automatically selected.
     :param rollout_buffer_kwargs: Keyword arguments to pass to the rollout buffer on creation.
+    :param log_grad_stats: Log the policy-gradient estimator's noise each update: ``train/grad_variance``,
+        ``train/grad_snr`` and ``train/grad_ess`` (see :mod:`sb3_pg.common.diagnostics`), from gradient samples
+        of up to 16 contiguous minibatches of the rollout (needs ``n_steps * n_envs >= 2``). Off by default: it
+        costs one extra batched backward pass per update.
     :param stats_window_size: Window size for the rollout logging
     :param tensorboard_log: the log location for tensorboard (if None, no logging)
     :param policy_kwargs: additional arguments to be passed to the policy on creation
@@ -98,6 +103,7 @@ class TNPG(OnPolicyAlgorithm):
         sde_sample_freq: int = -1,
         rollout_buffer_class: type[RolloutBuffer] | None = None,
         rollout_buffer_kwargs: dict[str, Any] | None = None,
+        log_grad_stats: bool = False,
         stats_window_size: int = 100,
         tensorboard_log: str | None = None,
         policy_kwargs: dict[str, Any] | None = None,
@@ -154,8 +160,11 @@ class TNPG(OnPolicyAlgorithm):
         self.n_critic_updates = n_critic_updates
         self.normalize_advantage = normalize_advantage
         self.sub_sampling_factor = sub_sampling_factor
+        self.log_grad_stats = log_grad_stats
         if normalize_advantage and self.env is not None and self.n_envs * n_steps < 2:
             raise ValueError("normalize_advantage=True needs n_steps * n_envs >= 2")
+        if log_grad_stats and self.env is not None and self.n_envs * n_steps < 2:
+            raise ValueError("log_grad_stats=True needs n_steps * n_envs >= 2 gradient samples per update")
 
         if _init_setup_model:
             self._setup_model()
@@ -189,7 +198,13 @@ class TNPG(OnPolicyAlgorithm):
 
         # Surrogate objective L(theta) = mean(ratio * A); its gradient at theta_old is the policy gradient g
         distribution = self.policy.get_distribution(observations)
-        objective = (th.exp(distribution.log_prob(actions) - old_log_prob) * advantages).mean()
+        log_prob = distribution.log_prob(actions)
+        objective = (th.exp(log_prob - old_log_prob) * advantages).mean()
+        if self.log_grad_stats:
+            # At theta_old the ratio is 1, so g = mean_t A_t grad log pi(a_t|s_t): samples from minibatches of steps
+            record_gradient_statistics(
+                self.logger, minibatch_gradient_samples(log_prob, advantages, self.policy.actor_parameters())
+            )
         # Mean KL(pi_old || pi_theta) over the (sub-sampled) batch: its Hessian at theta_old is the Fisher matrix
         if fisher_observations is not observations:
             distribution = self.policy.get_distribution(fisher_observations)
