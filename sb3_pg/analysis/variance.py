@@ -1,0 +1,489 @@
+"""
+How noisy is each policy-gradient estimator? Measured on one fixed policy.
+
+Every estimator here has the form g = sum_t psi_t grad log pi(a_t|s_t) summed over one episode, and differs
+only in the weight psi_t. With the discount weight gamma^t they all target the gradient of the same discounted
+objective J = E[sum_t gamma^t r_t]:
+
+- ``episode return``: psi_t = G_0, the whole episode's return (the textbook trajectory form);
+- ``reward-to-go``: psi_t = gamma^t G_t (causality: an action does not change the rewards before it);
+- ``mean baseline``: gamma^t (G_t - b), b the mean return-to-go of held-out episodes;
+- ``optimal constant baseline``: gamma^t (G_t - b*), b* = E[g . h] / E[|g|^2] with g = sum_t gamma^t grad log pi
+  and h = sum_t gamma^t G_t grad log pi, the constant of least variance (estimated on held-out episodes);
+- ``value baseline``: gamma^t (G_t - V(s_t)), V the policy's critic or one fitted on held-out episodes;
+- ``TD error``: gamma^t delta_t, delta_t = r_t + gamma V(s_{t+1}) - V(s_t);
+- ``GAE(lambda)``: gamma^t A_t, A_t = sum_k (gamma lambda)^k delta_{t+k}.
+
+The first five are unbiased for any baseline that does not depend on the action (their baselines come from other
+episodes than the ones measured), so they share one mean; the TD error and GAE with lambda < 1 are biased unless V
+is the true value function. The variance of the batch estimate (a mean over N episodes) is measured over K
+independent batches. Whether an estimator's mean agrees with reward-to-go's is tested on the paired per-episode
+differences d_i: M |d_bar|^2 / tr Cov(d) is about 1 under equal means, and with nu = tr(C)^2 / tr(C^2) effective
+degrees of freedom, nu times it is about chi-square(nu) (Satterthwaite): a small p-value means the means differ.
+
+    python -m sb3_pg.analysis variance --env CartPole-v1
+    python -m sb3_pg.analysis variance --env CartPole-v1 --algo reinforce_baseline --checkpoint model.zip
+"""
+
+import argparse
+import json
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch as th
+from gymnasium import spaces
+from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.preprocessing import preprocess_obs
+
+from sb3_pg.common.diagnostics import group_weights, per_step_log_prob_gradients
+
+UNBIASED = ("episode return", "reward-to-go", "mean baseline", "optimal constant baseline", "value baseline")
+REFERENCE = "reward-to-go"
+# A mean that differs from reward-to-go's with a p-value below this is reported as different
+P_VALUE_THRESHOLD = 0.01
+
+
+@dataclass
+class Episodes:
+    """Steps of complete episodes of one policy, in order."""
+
+    observations: th.Tensor
+    actions: th.Tensor
+    rewards: th.Tensor
+    episode_ids: th.Tensor
+    step_in_episode: th.Tensor
+    # Per episode: the observation after the last step, and whether the episode terminated (else it was truncated)
+    final_observations: th.Tensor
+    terminated: th.Tensor
+
+    @property
+    def n_episodes(self) -> int:
+        return len(self.terminated)
+
+
+@dataclass
+class EstimatorResult:
+    """One estimator's figures (see the module docstring)."""
+
+    name: str
+    unbiased: bool
+    batch_variance: float
+    variance_ratio: float
+    snr: float
+    relative_mean_difference: float
+    p_value: float
+    mean_agrees: bool
+
+
+def collect_episodes(policy: BasePolicy, env: gym.Env, n_episodes: int, seed: int) -> Episodes:
+    """
+    Run the stochastic policy for complete episodes (Box actions are clipped for the env, the sampled ones kept).
+
+    :param policy: The fixed policy
+    :param env: A gymnasium env (not vectorised)
+    :param n_episodes: Number of episodes
+    :param seed: Seed of the first reset (and of torch's sampling)
+    """
+    th.manual_seed(seed)
+    observations, actions, rewards, ids, steps, finals, terminated = [], [], [], [], [], [], []
+    obs, _ = env.reset(seed=seed)
+    for episode in range(n_episodes):
+        step, done = 0, False
+        while not done:
+            with th.no_grad():
+                obs_tensor = policy.obs_to_tensor(obs)[0]
+                action = policy.get_distribution(obs_tensor).get_actions()[0].cpu()  # type: ignore[attr-defined]
+            env_action = action.numpy()
+            if isinstance(env.action_space, spaces.Box):
+                env_action = np.clip(env_action, env.action_space.low, env.action_space.high)
+            elif isinstance(env.action_space, spaces.Discrete):
+                env_action = int(env_action)
+            next_obs, reward, term, trunc, _ = env.step(env_action)
+            observations.append(np.asarray(obs, dtype=np.float32))
+            actions.append(action)
+            rewards.append(float(reward))
+            ids.append(episode)
+            steps.append(step)
+            step, done = step + 1, term or trunc
+            obs = next_obs
+            if done:
+                finals.append(np.asarray(next_obs, dtype=np.float32))
+                terminated.append(bool(term))
+                obs, _ = env.reset()
+    return Episodes(
+        observations=th.as_tensor(np.array(observations)),
+        actions=th.stack(actions),
+        rewards=th.tensor(rewards, dtype=th.float64),
+        episode_ids=th.tensor(ids),
+        step_in_episode=th.tensor(steps),
+        final_observations=th.as_tensor(np.array(finals)),
+        terminated=th.tensor(terminated),
+    )
+
+
+def returns_to_go(episodes: Episodes, gamma: float) -> th.Tensor:
+    """G_t = sum_k gamma^k r_{t+k} within each episode."""
+    returns = th.zeros_like(episodes.rewards)
+    running = 0.0
+    for t in reversed(range(len(returns))):
+        if t == len(returns) - 1 or episodes.episode_ids[t + 1] != episodes.episode_ids[t]:
+            running = 0.0
+        running = episodes.rewards[t].item() + gamma * running
+        returns[t] = running
+    return returns
+
+
+def advantages_gae(episodes: Episodes, values: th.Tensor, final_values: th.Tensor, gamma: float, lam: float) -> th.Tensor:
+    """GAE(lambda) within each episode: V(s') = 0 after termination, V(final observation) after truncation."""
+    advantages = th.zeros_like(episodes.rewards)
+    running = 0.0
+    for t in reversed(range(len(advantages))):
+        episode = int(episodes.episode_ids[t])
+        last = t == len(advantages) - 1 or int(episodes.episode_ids[t + 1]) != episode
+        if last:
+            next_value = 0.0 if episodes.terminated[episode] else final_values[episode].item()
+            running = 0.0
+        else:
+            next_value = values[t + 1].item()
+        delta = episodes.rewards[t].item() + gamma * next_value - values[t].item()
+        running = delta + gamma * lam * running
+        advantages[t] = running
+    return advantages
+
+
+def _flat_features(observations: th.Tensor, observation_space: spaces.Space) -> th.Tensor:
+    return preprocess_obs(observations, observation_space).float().reshape(len(observations), -1)  # type: ignore[union-attr]
+
+
+def fit_value_function(
+    episodes: Episodes, returns: th.Tensor, observation_space: spaces.Space, n_steps: int = 300, seed: int = 0
+) -> th.nn.Module:
+    """An MLP V(s) regressed on the Monte-Carlo returns of the given episodes (full-batch Adam)."""
+    th.manual_seed(seed)
+    features = _flat_features(episodes.observations, observation_space)
+    network = th.nn.Sequential(
+        th.nn.Linear(features.shape[1], 64), th.nn.Tanh(), th.nn.Linear(64, 64), th.nn.Tanh(), th.nn.Linear(64, 1)
+    )
+    scale = float(returns.abs().mean()) + 1e-8
+    optimizer = th.optim.Adam(network.parameters(), lr=1e-2)
+    targets = (returns / scale).float()
+    for _ in range(n_steps):
+        loss = ((network(features).flatten() - targets) ** 2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    class _Scaled(th.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.network = network
+
+        def forward(self, observations: th.Tensor) -> th.Tensor:
+            return self.network(_flat_features(observations, observation_space)).flatten() * scale
+
+    return _Scaled()
+
+
+def per_episode_samples(policy: BasePolicy, episodes: Episodes, weights: th.Tensor, chunk_steps: int = 4096) -> th.Tensor:
+    """
+    E x M x P: sample i of weighting e is sum_{t in episode i} weights[e, t] grad log pi(a_t|s_t).
+    Computed a chunk of whole episodes at a time, so the T x P per-step gradients are never all in memory.
+    """
+    n_weightings = weights.shape[0]
+    samples = []
+    ids = episodes.episode_ids
+    first_step = th.searchsorted(ids, th.arange(episodes.n_episodes + 1))
+    start_episode = 0
+    while start_episode < episodes.n_episodes:
+        end_episode = start_episode + 1
+        while end_episode < episodes.n_episodes and first_step[end_episode + 1] - first_step[start_episode] <= chunk_steps:
+            end_episode += 1
+        begin, end = int(first_step[start_episode]), int(first_step[end_episode])
+        grads = per_step_log_prob_gradients(policy, episodes.observations[begin:end], episodes.actions[begin:end]).double()
+        local_ids = ids[begin:end] - start_episode
+        n_local = end_episode - start_episode
+        chunk = th.stack([group_weights(local_ids, n_local, weights[e, begin:end]) @ grads for e in range(n_weightings)])
+        samples.append(chunk)
+        start_episode = end_episode
+    return th.cat(samples, dim=1)
+
+
+def same_mean_p_value(differences: th.Tensor) -> tuple[float, float]:
+    """
+    Whether paired per-episode differences have mean zero (see the module docstring).
+
+    :param differences: M x P paired differences d_i
+    :return: (M |d_bar|^2 / tr Cov(d), p-value)
+    """
+    n_samples = differences.shape[0]
+    mean = differences.mean(0)
+    centred = differences - mean
+    trace = (centred**2).sum().item() / (n_samples - 1)
+    if trace <= 0:
+        return (0.0, 1.0) if mean.abs().max() == 0 else (float("inf"), 0.0)
+    gram = centred @ centred.T
+    trace_squared = (gram**2).sum().item() / (n_samples - 1) ** 2
+    dof = trace**2 / trace_squared
+    ratio = n_samples * mean.dot(mean).item() / trace
+    # Survival function of chi-square(dof) at dof * ratio: the regularised upper incomplete gamma function
+    p_value = th.special.gammaincc(th.tensor(dof / 2, dtype=th.float64), th.tensor(dof * ratio / 2, dtype=th.float64))
+    return ratio, float(p_value)
+
+
+def estimator_weights(
+    episodes: Episodes,
+    fit_episodes: Episodes,
+    policy: BasePolicy,
+    value_fn: Any,
+    gamma: float,
+    lambdas: list[float],
+) -> dict[str, th.Tensor]:
+    """psi_t of every estimator on ``episodes``, the baselines' constants estimated on ``fit_episodes``."""
+    returns = returns_to_go(episodes, gamma)
+    discounts = gamma ** episodes.step_in_episode.double()
+    episode_returns = returns[th.searchsorted(episodes.episode_ids, episodes.episode_ids, right=False)]
+    # Constants from held-out episodes, so that they do not depend on the measured episodes' actions
+    fit_returns = returns_to_go(fit_episodes, gamma)
+    fit_discounts = gamma ** fit_episodes.step_in_episode.double()
+    mean_baseline = fit_returns.mean()
+    g_and_h = per_episode_samples(policy, fit_episodes, th.stack([fit_discounts, fit_discounts * fit_returns]))
+    optimal_baseline = (g_and_h[0] * g_and_h[1]).sum() / (g_and_h[0] ** 2).sum()
+    with th.no_grad():
+        values = value_fn(episodes.observations).double().flatten()
+        final_values = value_fn(episodes.final_observations).double().flatten()
+    weights = {
+        "episode return": episode_returns,
+        "reward-to-go": discounts * returns,
+        "mean baseline": discounts * (returns - mean_baseline),
+        "optimal constant baseline": discounts * (returns - optimal_baseline),
+        "value baseline": discounts * (returns - values),
+        "TD error": discounts * advantages_gae(episodes, values, final_values, gamma, 0.0),
+    }
+    for lam in lambdas:
+        weights[f"GAE({lam:g})"] = discounts * advantages_gae(episodes, values, final_values, gamma, lam)
+    return weights
+
+
+def analyse(
+    policy: BasePolicy,
+    env: gym.Env,
+    value_fn: Any | None = None,
+    n_batches: int = 50,
+    episodes_per_batch: int = 8,
+    fit_episodes: int = 50,
+    gamma: float = 0.99,
+    lambdas: tuple[float, ...] = (0.9, 0.95, 0.97),
+    seed: int = 0,
+) -> list[EstimatorResult]:
+    """
+    Measure every estimator's variance on one fixed policy (see the module docstring).
+
+    :param policy: The policy
+    :param env: A gymnasium env
+    :param value_fn: V(observations) for the value baseline, TD error and GAE; ``None``: fit one on held-out episodes
+    :param n_batches: K, the number of batches over which the batch estimate's variance is measured
+    :param episodes_per_batch: N, the episodes of one batch
+    :param fit_episodes: Held-out episodes for the baselines' constants (and the fitted value function)
+    :param gamma: Discount factor
+    :param lambdas: The GAE lambdas
+    :param seed: Seed of the episodes
+    :return: One result per estimator, reward-to-go's the reference
+    """
+    if n_batches < 2 or episodes_per_batch < 1 or fit_episodes < 2:
+        raise ValueError("need n_batches >= 2, episodes_per_batch >= 1 and fit_episodes >= 2")
+    held_out = collect_episodes(policy, env, fit_episodes, seed=seed + 1)
+    if value_fn is None:
+        value_fn = fit_value_function(held_out, returns_to_go(held_out, gamma), policy.observation_space, seed=seed)
+    measured = collect_episodes(policy, env, n_batches * episodes_per_batch, seed=seed)
+    weights = estimator_weights(measured, held_out, policy, value_fn, gamma, list(lambdas))
+    names = list(weights)
+    samples = per_episode_samples(policy, measured, th.stack([weights[name] for name in names]))
+    n_samples = samples.shape[1]
+    reference = samples[names.index(REFERENCE)]
+    batch_means = samples.reshape(len(names), n_batches, episodes_per_batch, -1).mean(dim=2)
+
+    variances = {}
+    for index, name in enumerate(names):
+        means = batch_means[index]
+        variances[name] = ((means - means.mean(0)) ** 2).sum().item() / (n_batches - 1)
+    results = []
+    for index, name in enumerate(names):
+        mean = samples[index].mean(0)
+        per_episode_variance = ((samples[index] - mean) ** 2).sum().item() / (n_samples - 1)
+        signal = max(mean.dot(mean).item() - per_episode_variance / n_samples, 0.0)
+        if name == REFERENCE:
+            p_value = 1.0
+            difference = 0.0
+        else:
+            _, p_value = same_mean_p_value(samples[index] - reference)
+            difference = ((mean - reference.mean(0)).norm() / reference.mean(0).norm()).item()
+        unbiased = name in UNBIASED
+        results.append(
+            EstimatorResult(
+                name=name,
+                unbiased=unbiased,
+                batch_variance=variances[name],
+                variance_ratio=variances[name] / variances[REFERENCE],
+                snr=signal / variances[name] if variances[name] > 0 else float("inf"),
+                relative_mean_difference=difference,
+                p_value=p_value,
+                mean_agrees=p_value >= P_VALUE_THRESHOLD,
+            )
+        )
+    return results
+
+
+def theory_checks(results: list[EstimatorResult]) -> list[tuple[str, bool]]:
+    """The claims of the theory, each with whether this measurement agrees."""
+    by_name = {result.name: result for result in results}
+    reference = by_name[REFERENCE]
+    checks = [
+        (
+            "unbiased estimators share reward-to-go's mean (p >= 0.01)",
+            all(result.mean_agrees for result in results if result.unbiased),
+        ),
+        (
+            "reward-to-go has less variance than the episode return",
+            reference.batch_variance < by_name["episode return"].batch_variance,
+        ),
+    ]
+    for name in ("mean baseline", "optimal constant baseline", "value baseline"):
+        checks.append((f"{name} has less variance than reward-to-go", by_name[name].batch_variance < reference.batch_variance))
+    return checks
+
+
+def format_table(results: list[EstimatorResult]) -> str:
+    header = ("estimator", "unbiased", "batch variance", "vs reward-to-go", "SNR", "|mean - ref| / |ref|", "p (same mean)")
+    widths = (25, 8, 14, 15, 8, 20, 13)
+    lines = [" | ".join(h.ljust(w) for h, w in zip(header, widths)), "-|-".join("-" * w for w in widths)]
+    for r in results:
+        cells = (
+            r.name,
+            "yes" if r.unbiased else "no",
+            f"{r.batch_variance:.4g}",
+            f"{r.variance_ratio:.3f}",
+            f"{r.snr:.3g}",
+            f"{r.relative_mean_difference:.3f}",
+            f"{r.p_value:.3g}",
+        )
+        lines.append(" | ".join(cell.ljust(w) for cell, w in zip(cells, widths)))
+    return "\n".join(lines)
+
+
+def plot(results: list[EstimatorResult], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(results) + 1.2))
+    names = [r.name for r in results][::-1]
+    values = [r.batch_variance for r in results][::-1]
+    colors = ["tab:blue" if r.unbiased else "tab:orange" for r in results][::-1]
+    ax.barh(names, values, color=colors)
+    ax.set_xscale("log")
+    ax.set_xlabel("variance of the batch gradient estimate, tr Cov (log scale)")
+    ax.set_title(title)
+    from matplotlib.patches import Patch
+
+    ax.legend(handles=[Patch(color="tab:blue", label="unbiased"), Patch(color="tab:orange", label="biased (bootstraps)")])
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tuple[BasePolicy, Any | None, str]:
+    """The policy, V(observations) when the checkpoint has a critic (else ``None``) and where they come from."""
+    from sb3_pg.zoo.registry import ALGOS
+
+    algos: dict[str, type[BaseAlgorithm]] = dict(ALGOS)
+    try:
+        from stable_baselines3 import A2C, PPO
+
+        algos.update(a2c=A2C, ppo=PPO)
+        from sb3_contrib import TRPO
+
+        algos["trpo"] = TRPO
+    except ImportError:  # pragma: no cover - sb3-contrib is a dependency
+        pass
+    if algo not in algos:
+        raise ValueError(f"--algo {algo!r} is not one of {sorted(algos)}")
+    if checkpoint is None:
+        model = algos[algo]("MlpPolicy", env_id, seed=seed, device="cpu")
+        return model.policy, None, f"fresh {algo} policy (seed {seed})"
+    model = algos[algo].load(checkpoint, device="cpu")
+    policy = model.policy
+    has_critic = hasattr(policy, "predict_values") and algo != "reinforce"
+    value_fn = policy.predict_values if has_critic else None  # type: ignore[attr-defined]
+    return policy, value_fn, f"{algo} checkpoint {checkpoint}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m sb3_pg.analysis variance",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--env", required=True, help="gymnasium env id")
+    parser.add_argument("--algo", default="reinforce_baseline", help="the checkpoint's algorithm (or the fresh policy's)")
+    parser.add_argument("--checkpoint", default=None, help="a saved model (.zip); default: a freshly initialised policy")
+    parser.add_argument("--batches", type=int, default=50, help="K: batches over which the variance is measured")
+    parser.add_argument("--episodes", type=int, default=8, help="N: episodes per batch")
+    parser.add_argument("--fit-episodes", type=int, default=50, help="held-out episodes for the baselines")
+    parser.add_argument("--gamma", type=float, default=0.99)
+    parser.add_argument("--lambdas", type=float, nargs="*", default=[0.9, 0.95, 0.97], help="GAE lambdas")
+    parser.add_argument("--fit-value", action="store_true", help="fit V even when the checkpoint has a critic")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--plot", default=None, help="PNG path (default: variance_<env>.png)")
+    parser.add_argument("--json", default=None, help="also write the results as JSON here")
+    parser.add_argument("--strict", action="store_true", help="exit with status 1 when an unbiased estimator's mean differs")
+    args = parser.parse_args(argv)
+
+    if args.checkpoint is not None and not Path(args.checkpoint).is_file():
+        parser.error(f"--checkpoint {args.checkpoint}: no such file")
+    if args.env not in gym.registry:
+        parser.error(f"--env {args.env}: not a registered gymnasium env")
+    try:
+        policy, value_fn, source = load_policy(args.algo, args.env, args.checkpoint, args.seed)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.fit_value:
+        value_fn = None
+    env = gym.make(args.env)
+    results = analyse(
+        policy,
+        env,
+        value_fn=value_fn,
+        n_batches=args.batches,
+        episodes_per_batch=args.episodes,
+        fit_episodes=args.fit_episodes,
+        gamma=args.gamma,
+        lambdas=tuple(args.lambdas),
+        seed=args.seed,
+    )
+    value_source = "the checkpoint's critic" if value_fn is not None else f"fitted on {args.fit_episodes} held-out episodes"
+    print(
+        f"{args.env}, {source}: K={args.batches} batches of N={args.episodes} episodes, gamma={args.gamma}, V {value_source}"
+    )
+    print(format_table(results))
+    checks = theory_checks(results)
+    for claim, holds in checks:
+        print(f"[{'ok' if holds else 'NO'}] {claim}")
+    plot_path = Path(args.plot or f"variance_{args.env}.png")
+    plot(results, plot_path, f"{args.env}: gradient-estimator variance ({source})")
+    print(f"plot: {plot_path}")
+    if args.json:
+        payload = {"env": args.env, "source": source, "results": [asdict(r) for r in results], "checks": dict(checks)}
+        Path(args.json).write_text(json.dumps(payload, indent=1))
+    if args.strict and not checks[0][1]:
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

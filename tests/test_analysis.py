@@ -1,0 +1,113 @@
+"""The variance analysis: its pieces checked by hand, and the CLI's measurement against the theory."""
+
+import json
+
+import numpy as np
+import pytest
+import torch as th
+
+from sb3_pg import ReinforceBaseline
+from sb3_pg.analysis.__main__ import main
+from sb3_pg.analysis.variance import Episodes, advantages_gae, returns_to_go, same_mean_p_value
+
+
+def _episodes(rewards: list[list[float]], terminated: list[bool]) -> Episodes:
+    ids = [i for i, episode in enumerate(rewards) for _ in episode]
+    steps = [t for episode in rewards for t in range(len(episode))]
+    n_steps = len(ids)
+    return Episodes(
+        observations=th.zeros(n_steps, 1),
+        actions=th.zeros(n_steps, dtype=th.long),
+        rewards=th.tensor([r for episode in rewards for r in episode], dtype=th.float64),
+        episode_ids=th.tensor(ids),
+        step_in_episode=th.tensor(steps),
+        final_observations=th.zeros(len(rewards), 1),
+        terminated=th.tensor(terminated),
+    )
+
+
+def test_returns_and_gae_by_hand():
+    episodes = _episodes([[1.0, 2.0, 3.0], [5.0]], [True, False])
+    returns = returns_to_go(episodes, gamma=0.5)
+    assert returns.tolist() == [1 + 0.5 * 2 + 0.25 * 3, 2 + 0.5 * 3, 3.0, 5.0]
+    values = th.tensor([1.0, 1.0, 1.0, 2.0], dtype=th.float64)
+    final_values = th.tensor([7.0, 4.0], dtype=th.float64)
+    # TD errors: V(s') = 0 after termination (episode 0), V(final observation) = 4 after truncation (episode 1)
+    deltas = [1 + 0.5 - 1, 2 + 0.5 - 1, 3 - 1, 5 + 0.5 * 4 - 2]
+    assert advantages_gae(episodes, values, final_values, 0.5, 0.0).tolist() == deltas
+    lam = 0.8
+    expected = [
+        deltas[0] + 0.4 * deltas[1] + 0.4**2 * deltas[2],
+        deltas[1] + 0.4 * deltas[2],
+        deltas[2],
+        deltas[3],
+    ]
+    assert advantages_gae(episodes, values, final_values, 0.5, lam).tolist() == pytest.approx(expected)
+    # lambda = 1 with no truncation: the Monte-Carlo advantage G_t - V(s_t)
+    th.testing.assert_close(
+        advantages_gae(episodes, values, final_values, 0.5, 1.0)[:3], returns[:3] - values[:3], rtol=0, atol=1e-12
+    )
+
+
+def test_same_mean_test_is_calibrated():
+    # Correlated noise with a few dominant directions: p-values of equal means are roughly uniform
+    rng = np.random.default_rng(0)
+    mixing = rng.normal(size=(30, 30)) * np.linspace(3, 0.1, 30)[:, None]
+    p_values, shifted = [], []
+    for _ in range(300):
+        noise = th.as_tensor(rng.normal(size=(100, 30)) @ mixing)
+        p_values.append(same_mean_p_value(noise)[1])
+        shifted.append(same_mean_p_value(noise + 5.0)[1])
+    p_values = np.array(p_values)
+    assert 0.02 < (p_values < 0.05).mean() < 0.09
+    assert 0.35 < (p_values < 0.5).mean() < 0.65
+    assert max(shifted) < 1e-3
+
+
+def test_variance_cli_agrees_with_theory(tmp_path, capsys):
+    out = tmp_path / "variance.json"
+    png = tmp_path / "variance.png"
+    argv = ["variance", "--env", "CartPole-v1", "--batches", "20", "--episodes", "6", "--fit-episodes", "30"]
+    assert main([*argv, "--lambdas", "0.9", "--json", str(out), "--plot", str(png), "--strict"]) == 0
+    printed = capsys.readouterr().out
+    assert "fresh reinforce_baseline policy" in printed and "V fitted on 30 held-out episodes" in printed
+    payload = json.loads(out.read_text())
+    results = {r["name"]: r for r in payload["results"]}
+    assert list(results) == [
+        "episode return",
+        "reward-to-go",
+        "mean baseline",
+        "optimal constant baseline",
+        "value baseline",
+        "TD error",
+        "GAE(0.9)",
+    ]
+    assert all(payload["checks"].values()), payload["checks"]
+    # The theory's ordering, with wide margins: causality, then baselines
+    assert results["reward-to-go"]["batch_variance"] < 0.5 * results["episode return"]["batch_variance"]
+    for name in ("mean baseline", "optimal constant baseline", "value baseline"):
+        assert results[name]["batch_variance"] < 0.8 * results["reward-to-go"]["batch_variance"], name
+        assert results[name]["p_value"] >= 0.01
+    assert png.stat().st_size > 10_000
+
+
+def test_variance_cli_uses_the_checkpoint_critic(tmp_path, capsys):
+    path = tmp_path / "model.zip"
+    ReinforceBaseline("MlpPolicy", "CartPole-v1", seed=0).save(path)
+    argv = ["variance", "--env", "CartPole-v1", "--checkpoint", str(path), "--batches", "3", "--episodes", "2"]
+    assert main([*argv, "--fit-episodes", "4", "--lambdas", "--plot", str(tmp_path / "v.png")]) == 0
+    printed = capsys.readouterr().out
+    assert f"reinforce_baseline checkpoint {path}" in printed and "the checkpoint's critic" in printed
+
+
+def test_variance_cli_bad_input(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["variance", "--env", "CartPole-v1", "--checkpoint", str(tmp_path / "missing.zip")])
+    assert "no such file" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["variance", "--env", "CartPol-v1"])
+    assert "not a registered gymnasium env" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["variance", "--env", "CartPole-v1", "--algo", "dqn"])
+    assert "is not one of" in capsys.readouterr().err
+    assert main(["nothing"]) == 2
