@@ -1,5 +1,6 @@
 import os
 
+import sb3_pg.envs  # noqa: F401  (registers ClassificationBandit-v0 with gymnasium)
 from sb3_pg.reinforce import Reinforce
 from sb3_pg.reinforce_baseline import ReinforceBaseline
 from sb3_pg.td_actor_critic import TDActorCritic

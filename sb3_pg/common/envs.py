@@ -6,6 +6,8 @@ Small gymnasium environments for tests, examples and analysis.
   the exact policy gradient is available to check the estimators against.
 - :class:`ScriptedEpisodeEnv`: episodes of given lengths and rewards, whatever the actions, to check
   returns and episode boundaries by hand.
+- :class:`ClassificationBanditEnv`: classification as a one-step bandit (reward 1 for the right label), where
+  REINFORCE meets cross-entropy; registered with gymnasium as ``ClassificationBandit-v0`` (see :mod:`sb3_pg.envs`).
 """
 
 from collections.abc import Sequence
@@ -141,3 +143,70 @@ class ScriptedEpisodeEnv(gym.Env):
         self.t += 1
         ended = self.t >= self.lengths[self.episode % len(self.lengths)]
         return self._obs(), reward, ended and not self.truncate, ended and self.truncate, {}
+
+
+class ClassificationBanditEnv(gym.Env):
+    """
+    Classification as a one-step bandit: observe a sample's features, answer a class, get 1 if it is the label.
+
+    Each episode draws one sample (x_i, y_i) of a fixed dataset (Gaussian blobs, one per class), shows x_i,
+    takes the answer a and ends with the reward ``1[a == y_i]`` (or ``wrong_reward`` when wrong). The expected
+    reward of a policy is its accuracy, so REINFORCE here follows the gradient of the expected accuracy,
+    sum_i grad pi(y_i|x_i), which is the cross-entropy gradient with each sample weighted by pi(y_i|x_i)
+    (docs/understanding_policy_gradients.md). ``features`` and ``labels`` hold the dataset, for supervised
+    training on the same samples. Registered as ``ClassificationBandit-v0`` when ``sb3_pg`` is imported.
+
+    :param n_classes: Number of classes (actions)
+    :param n_features: Dimension of the features (observations)
+    :param n_samples: Size of the dataset
+    :param class_separation: Radius of the circle of class centres; the noise around a centre has unit variance
+    :param wrong_reward: Reward of a wrong answer
+    :param dataset_seed: Seed of the dataset (not of the episodes: use ``reset(seed=...)``)
+    """
+
+    metadata: dict[str, Any] = {"render_modes": []}  # noqa: RUF012
+
+    def __init__(
+        self,
+        n_classes: int = 3,
+        n_features: int = 2,
+        n_samples: int = 600,
+        class_separation: float = 2.0,
+        wrong_reward: float = 0.0,
+        dataset_seed: int = 0,
+    ):
+        if n_classes < 2 or n_features < 1 or n_samples < n_classes:
+            raise ValueError(
+                f"need n_classes >= 2, n_features >= 1 and n_samples >= n_classes, got {n_classes}, {n_features}, {n_samples}"
+            )
+        rng = np.random.default_rng(dataset_seed)
+        # Class centres evenly spaced on a circle of radius class_separation (on a line with one feature)
+        self.centres = np.zeros((n_classes, n_features))
+        if n_features == 1:
+            self.centres[:, 0] = class_separation * (np.arange(n_classes) - (n_classes - 1) / 2)
+        else:
+            angles = 2 * np.pi * np.arange(n_classes) / n_classes
+            self.centres[:, 0], self.centres[:, 1] = class_separation * np.cos(angles), class_separation * np.sin(angles)
+        labels = rng.permutation(np.arange(n_samples) % n_classes)
+        self.features = (self.centres[labels] + rng.normal(size=(n_samples, n_features))).astype(np.float32)
+        self.labels = labels.astype(np.int64)
+        self.wrong_reward = wrong_reward
+        self.observation_space = spaces.Box(-np.inf, np.inf, shape=(n_features,), dtype=np.float32)
+        self.action_space = spaces.Discrete(n_classes)
+        self.index = 0
+
+    def nearest_centre_accuracy(self) -> float:
+        """Accuracy on the dataset of the nearest-centre rule (the Bayes classifier of the blobs): a ceiling."""
+        distances = ((self.features[:, None, :] - self.centres[None]) ** 2).sum(axis=2)
+        return float((distances.argmin(axis=1) == self.labels).mean())
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
+        super().reset(seed=seed)
+        self.index = int(self.np_random.integers(len(self.labels)))
+        return self.features[self.index].copy(), {}
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
+        label = int(self.labels[self.index])
+        correct = int(action) == label
+        reward = 1.0 if correct else self.wrong_reward
+        return self.features[self.index].copy(), reward, True, False, {"label": label, "is_success": correct}
