@@ -475,8 +475,11 @@ def main(argv: list[str] | None = None) -> int:
     for claim, holds in checks:
         print(f"[{'ok' if holds else 'NO'}] {claim}")
     plot_path = Path(args.plot or f"variance_{args.env}.png")
-    plot(results, plot_path, f"{args.env}: gradient-estimator variance ({source})")
-    print(f"plot: {plot_path}")
+    try:
+        plot(results, plot_path, f"{args.env}: gradient-estimator variance ({source})")
+        print(f"plot: {plot_path}")
+    except ImportError:
+        print("no plot: matplotlib is not installed (pip install matplotlib)")
     if args.json:
         payload = {"env": args.env, "source": source, "results": [asdict(r) for r in results], "checks": dict(checks)}
         Path(args.json).write_text(json.dumps(payload, indent=1))
