@@ -36,6 +36,8 @@ import gymnasium as gym
 import numpy as np
 import torch as th
 from gymnasium import spaces
+from sb3_contrib import TRPO
+from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.preprocessing import preprocess_obs
@@ -401,16 +403,7 @@ def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tu
     """The policy, V(observations) when the checkpoint has a critic (else ``None``) and where they come from."""
     from sb3_pg.zoo.registry import ALGOS
 
-    algos: dict[str, type[BaseAlgorithm]] = dict(ALGOS)
-    try:
-        from stable_baselines3 import A2C, PPO
-
-        algos.update(a2c=A2C, ppo=PPO)
-        from sb3_contrib import TRPO
-
-        algos["trpo"] = TRPO
-    except ImportError:  # pragma: no cover - sb3-contrib is a dependency
-        pass
+    algos: dict[str, type[BaseAlgorithm]] = {**ALGOS, "a2c": A2C, "ppo": PPO, "trpo": TRPO}
     if algo not in algos:
         raise ValueError(f"--algo {algo!r} is not one of {sorted(algos)}")
     if checkpoint is None:
