@@ -25,7 +25,9 @@ def load_curves(runs_dir: Path, algo: str, env_id: str) -> list[np.ndarray]:
     return [np.array(json.loads(path.read_text())["curve"]) for path in sorted(runs_dir.glob(f"{algo}_{env_id}_*.json"))]
 
 
-def plot_env(runs_dir: Path, env_id: str, algos: list[str], output: Path, max_steps: int | None = None) -> None:
+def plot_env(
+    runs_dir: Path, env_id: str, algos: list[str], output: Path, max_steps: int | None = None, y_min: float | None = None
+) -> None:
     figure, axis = plt.subplots(figsize=(7, 4.2))
     for algo in algos:
         curves = load_curves(runs_dir, algo, env_id)
@@ -41,6 +43,8 @@ def plot_env(runs_dir: Path, env_id: str, algos: list[str], output: Path, max_st
             steps, values = steps[keep], values[:, keep]
         axis.plot(steps, np.median(values, axis=0), label=f"{algo} ({len(curves)} seeds)")
         axis.fill_between(steps, values.min(axis=0), values.max(axis=0), alpha=0.2)
+    if y_min is not None:
+        axis.set_ylim(bottom=y_min)
     axis.axhline(THRESHOLDS[env_id], color="gray", linestyle="--", linewidth=1)
     axis.set_xlabel("env steps")
     axis.set_ylabel("evaluation mean return (10 episodes)")
@@ -58,9 +62,12 @@ def main() -> None:
     parser.add_argument("--runs-dir", default="benchmarks/results/zoo")
     parser.add_argument("--out-dir", default="docs")
     parser.add_argument("--max-steps", type=int, default=None, help="crop the curves at this many env steps")
+    parser.add_argument("--y-min", type=float, default=None, help="lower end of the y axis (bands below are cut)")
     args = parser.parse_args()
     for env_id in args.envs:
-        plot_env(Path(args.runs_dir), env_id, args.algos, Path(args.out_dir) / f"curves_{env_id}.png", args.max_steps)
+        plot_env(
+            Path(args.runs_dir), env_id, args.algos, Path(args.out_dir) / f"curves_{env_id}.png", args.max_steps, args.y_min
+        )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+"""How well TNPG's critic predicts each new batch, for two critic settings on the same env: the explained variance of
+the rollout's returns by V(s) computed before the update (``train/explained_variance``, 1 = perfect, 0 = no better
+than a constant), which is the V that GAE turns into advantages.
+
+    python benchmarks/critic_fit.py --env LunarLander-v3 --seeds 0 1   # needs box2d and pygame
+
+Both settings share RL-Zoo's TRPO settings for LunarLander-v3 (``zoo_configs/tnpg.yml``); only the critic's Adam
+learning rate and epochs differ: RL-Zoo's (1e-3, 15) and the shipped ones (3e-3, 30).
+"""
+
+import argparse
+import statistics
+from typing import Any
+
+import torch as th
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import KVWriter, Logger
+
+from sb3_pg import TNPG
+
+SETTINGS = dict(n_steps=512, cg_damping=0.01, gae_lambda=0.98, gamma=0.99)
+CRITICS = {
+    "rl-zoo (1e-3 x 15)": dict(learning_rate=1e-3, n_critic_updates=15),
+    "shipped (3e-3 x 30)": dict(learning_rate=3e-3, n_critic_updates=30),
+}
+
+
+class Recorder(KVWriter):
+    """Keeps every logged value of the keys it is asked for."""
+
+    def __init__(self, keys: list[str]) -> None:
+        self.values: dict[str, list[float]] = {key: [] for key in keys}
+
+    def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0) -> None:
+        for key in self.values:
+            if key in key_values:
+                self.values[key].append(float(key_values[key]))
+
+
+def critic_fit(env_id: str, seed: int, critic: dict[str, Any], timesteps: int) -> list[float]:
+    """Explained variance of every update of one run."""
+    model = TNPG("MlpPolicy", make_vec_env(env_id, n_envs=2, seed=seed), seed=seed, **SETTINGS, **critic)
+    recorder = Recorder(["train/explained_variance"])
+    model.set_logger(Logger(folder=None, output_formats=[recorder]))
+    model.learn(timesteps, log_interval=1)
+    return recorder.values["train/explained_variance"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--env", default="LunarLander-v3")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
+    parser.add_argument("--timesteps", type=int, default=200_000)
+    args = parser.parse_args()
+    th.set_num_threads(1)
+    for name, critic in CRITICS.items():
+        for seed in args.seeds:
+            values = critic_fit(args.env, seed, critic, args.timesteps)
+            half = len(values) // 2
+            print(
+                f"{name}, seed {seed}: explained variance median {statistics.median(values):.2f} "
+                f"(first half {statistics.median(values[:half]):.2f}, second half {statistics.median(values[half:]):.2f}, "
+                f"{len(values)} updates)",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
