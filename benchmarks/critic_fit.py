@@ -48,7 +48,7 @@ def critic_fit(env_id: str, seed: int, critic: dict[str, Any], timesteps: int) -
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--env", default="LunarLander-v3")
+    parser.add_argument("--env", default="LunarLander-v3", help="env id (the settings are those of LunarLander-v3)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1])
     parser.add_argument("--timesteps", type=int, default=200_000)
     args = parser.parse_args()
