@@ -1,6 +1,7 @@
 """How well TNPG's critic predicts each new batch, for two critic settings on the same env: the explained variance of
 the rollout's returns by V(s) computed before the update (``train/explained_variance``, 1 = perfect, 0 = no better
-than a constant), which is the V that GAE turns into advantages.
+than a constant), which is the V that GAE turns into advantages; and, as a check on the actor's side, the KL that each
+natural step actually took (``train/kl_divergence``) relative to ``target_kl``.
 
     python benchmarks/critic_fit.py --env LunarLander-v3 --seeds 0 1   # needs box2d and pygame
 
@@ -18,7 +19,7 @@ from stable_baselines3.common.logger import KVWriter, Logger
 
 from sb3_pg import TNPG
 
-SETTINGS = dict(n_steps=512, cg_damping=0.01, gae_lambda=0.98, gamma=0.99)
+SETTINGS = dict(target_kl=0.01, n_steps=512, cg_damping=0.01, gae_lambda=0.98, gamma=0.99)
 CRITICS = {
     "rl-zoo (1e-3 x 15)": dict(learning_rate=1e-3, n_critic_updates=15),
     "shipped (3e-3 x 30)": dict(learning_rate=3e-3, n_critic_updates=30),
@@ -37,13 +38,13 @@ class Recorder(KVWriter):
                 self.values[key].append(float(key_values[key]))
 
 
-def critic_fit(env_id: str, seed: int, critic: dict[str, Any], timesteps: int) -> list[float]:
-    """Explained variance of every update of one run."""
+def critic_fit(env_id: str, seed: int, critic: dict[str, Any], timesteps: int) -> dict[str, list[float]]:
+    """Explained variance and measured KL of every update of one run."""
     model = TNPG("MlpPolicy", make_vec_env(env_id, n_envs=2, seed=seed), seed=seed, **SETTINGS, **critic)
-    recorder = Recorder(["train/explained_variance"])
+    recorder = Recorder(["train/explained_variance", "train/kl_divergence"])
     model.set_logger(Logger(folder=None, output_formats=[recorder]))
     model.learn(timesteps, log_interval=1)
-    return recorder.values["train/explained_variance"]
+    return recorder.values
 
 
 def main() -> None:
@@ -55,12 +56,15 @@ def main() -> None:
     th.set_num_threads(1)
     for name, critic in CRITICS.items():
         for seed in args.seeds:
-            values = critic_fit(args.env, seed, critic, args.timesteps)
+            logged = critic_fit(args.env, seed, critic, args.timesteps)
+            values = logged["train/explained_variance"]
             half = len(values) // 2
+            kl_ratios = [kl / SETTINGS["target_kl"] for kl in logged["train/kl_divergence"]]
             print(
                 f"{name}, seed {seed}: explained variance median {statistics.median(values):.2f} "
                 f"(first half {statistics.median(values[:half]):.2f}, second half {statistics.median(values[half:]):.2f}, "
-                f"{len(values)} updates)",
+                f"{len(values)} updates); KL / target_kl median {statistics.median(kl_ratios):.2f}, "
+                f"max {max(kl_ratios):.2f}, above 1.5 in {sum(ratio > 1.5 for ratio in kl_ratios)} updates",
                 flush=True,
             )
 
