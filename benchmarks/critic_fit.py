@@ -11,11 +11,13 @@ learning rate and epochs differ: RL-Zoo's (1e-3, 15) and the shipped ones (3e-3,
 
 import argparse
 import statistics
+import tempfile
 from typing import Any
 
+import pandas as pd
 import torch as th
 from stable_baselines3.common.env_util import make_vec_env
-from stable_baselines3.common.logger import KVWriter, Logger
+from stable_baselines3.common.logger import configure
 
 from sb3_pg import TNPG
 
@@ -26,25 +28,15 @@ CRITICS = {
 }
 
 
-class Recorder(KVWriter):
-    """Keeps every logged value of the keys it is asked for."""
-
-    def __init__(self, keys: list[str]) -> None:
-        self.values: dict[str, list[float]] = {key: [] for key in keys}
-
-    def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0) -> None:
-        for key in self.values:
-            if key in key_values:
-                self.values[key].append(float(key_values[key]))
-
-
 def critic_fit(env_id: str, seed: int, critic: dict[str, Any], timesteps: int) -> dict[str, list[float]]:
     """Explained variance and measured KL of every update of one run."""
     model = TNPG("MlpPolicy", make_vec_env(env_id, n_envs=2, seed=seed), seed=seed, **SETTINGS, **critic)
-    recorder = Recorder(["train/explained_variance", "train/kl_divergence"])
-    model.set_logger(Logger(folder=None, output_formats=[recorder]))
-    model.learn(timesteps, log_interval=1)
-    return recorder.values
+    with tempfile.TemporaryDirectory() as folder:
+        model.set_logger(configure(folder, ["csv"]))
+        model.learn(timesteps, log_interval=1)
+        progress = pd.read_csv(f"{folder}/progress.csv")
+    keys = ["train/explained_variance", "train/kl_divergence"]
+    return {key: progress[key].dropna().tolist() for key in keys}
 
 
 def main() -> None:
