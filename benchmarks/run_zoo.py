@@ -34,7 +34,39 @@ THRESHOLDS = {
     "LunarLander-v3": 200.0,
     "Pendulum-v1": -200.0,
     "MountainCarContinuous-v0": 90.0,
+    # MuJoCo: no solved threshold is in use; "reached" counts runs reaching Tianshou's NPG max evaluation at 1M steps
+    "HalfCheetah-v5": 3485.0,
+    "Hopper-v5": 1915.0,
+    "Walker2d-v5": 2503.0,
 }
+
+
+def zoo_config_for(algo: str, env_id: str, folder: str) -> list[str]:
+    """
+    ``--conf-file`` arguments for an RL-Zoo algorithm on an env its config has no block for, but an older version of
+    the env has (RL-Zoo 2.9 tunes the MuJoCo ``-v4`` envs; we run the maintained ``-v5``): RL-Zoo's own block for
+    the newest older version, written under the env's id to a config file in ``folder``. Empty when not needed.
+    """
+    import rl_zoo3
+    import yaml
+    from rl_zoo3.utils import ALGOS as ZOO_ALGOS
+
+    from sb3_pg.zoo.registry import ALGOS
+
+    if algo in ALGOS or algo not in ZOO_ALGOS:
+        return []
+    path = Path(rl_zoo3.__file__).parent / "hyperparams" / f"{algo}.yml"
+    config = yaml.safe_load(path.read_text()) if path.is_file() else {}
+    name, _, version = env_id.rpartition("-v")
+    if env_id in config or not version.isdigit():
+        return []
+    older = [f"{name}-v{v}" for v in range(int(version) - 1, -1, -1) if f"{name}-v{v}" in config]
+    if not older:
+        return []
+    conf = Path(folder, f"{algo}.yml")
+    header = f"# rl_zoo3 {rl_zoo3.__version__} hyperparams/{algo}.yml, block {older[0]}\n"
+    conf.write_text(header + yaml.safe_dump({env_id: config[older[0]]}))
+    return ["--conf-file", str(conf)]
 
 
 def run_file(out_dir: Path, algo: str, env_id: str, seed: int, tag: str) -> Path:
@@ -50,15 +82,20 @@ def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
             command += ["-n", str(args.n_timesteps)]
         if args.params:
             command += ["-params", *args.params]
+        conf = zoo_config_for(algo, env_id, log_folder)
+        config_text = Path(conf[1]).read_text() if conf else None
         start = time.perf_counter()
-        cli = [sys.executable, "-m", "sb3_pg.zoo", *command, "-f", log_folder]
+        cli = [sys.executable, "-m", "sb3_pg.zoo", *command, *conf, "-f", log_folder]
         result = subprocess.run(cli, capture_output=True, text=True)
         seconds = time.perf_counter() - start
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
         evaluations = np.load(next(Path(log_folder, algo).glob(f"{env_id}_*/evaluations.npz")))
     curve = [[int(step), float(np.mean(returns))] for step, returns in zip(evaluations["timesteps"], evaluations["results"])]
-    return {"algo": algo, "env": env_id, "seed": seed, "command": command, "curve": curve, "seconds": seconds}
+    run = {"algo": algo, "env": env_id, "seed": seed, "command": command, "curve": curve, "seconds": seconds}
+    if config_text:
+        run["config"] = config_text
+    return run
 
 
 def summarize(runs: list[dict], threshold: float) -> dict:

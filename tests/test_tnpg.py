@@ -1,25 +1,36 @@
 """TNPG: Fisher-vector products, conjugate gradient, the step's KL, and the natural-gradient direction."""
 
 import copy
+import math
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch as th
 from gymnasium import spaces
-from stable_baselines3.common.distributions import kl_divergence
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import configure
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 from torch.func import functional_call
 
 from sb3_pg import TNPG
 from sb3_pg.common.envs import ScriptedEpisodeEnv, TabularMDPEnv
-from sb3_pg.common.natural import fisher_vector_product_fn, natural_step
+from sb3_pg.common.natural import fisher_vector_product_fn, mean_kl, natural_step
 from sb3_pg.common.policies import SplitActorCriticPolicy
 
 
+def true_kl(old: th.distributions.Distribution, new: th.distributions.Distribution) -> th.Tensor:
+    """KL of the whole action distribution from torch's own formulas: summed over independent action dimensions."""
+    kl = th.distributions.kl_divergence(old, new)
+    return (kl.sum(dim=-1) if kl.dim() > 1 else kl).mean()
+
+
 class MeanKL(th.nn.Module):
-    """KL(pi_old || pi_theta) averaged over fixed observations, as a module so that torch.func can vary theta."""
+    """
+    KL(pi_old || pi_theta) of the whole action distribution averaged over fixed observations, as a module so that
+    torch.func can vary theta (torch's KL, independent of the code under test).
+    """
 
     def __init__(self, policy: SplitActorCriticPolicy, observations: th.Tensor):
         super().__init__()
@@ -29,7 +40,7 @@ class MeanKL(th.nn.Module):
             self.old = copy.copy(policy.get_distribution(observations))
 
     def forward(self) -> th.Tensor:
-        return kl_divergence(self.old, self.policy.get_distribution(self.observations)).mean()
+        return true_kl(self.old.distribution, self.policy.get_distribution(self.observations).distribution)
 
 
 def tiny_policy(action_space: spaces.Space) -> tuple[SplitActorCriticPolicy, th.Tensor]:
@@ -64,7 +75,9 @@ def explicit_hessian(policy: SplitActorCriticPolicy, observations: th.Tensor) ->
 def test_fisher_vector_product_equals_the_explicit_matrix(action_space):
     policy, observations = tiny_policy(action_space)
     hessian = explicit_hessian(policy, observations)
-    kl = MeanKL(policy, observations)()
+    with th.no_grad():
+        old = copy.copy(policy.get_distribution(observations))
+    kl = mean_kl(old, policy.get_distribution(observations))  # what TNPG differentiates
     product, params = fisher_vector_product_fn(kl, policy.actor_parameters(), damping=0.0)
     assert sum(param.numel() for param in params) == hessian.shape[0]
     generator = th.Generator().manual_seed(1)
@@ -100,7 +113,8 @@ def test_conjugate_gradient_solves_the_damped_system(damping):
     gradient = th.randn(hessian.shape[0], generator=th.Generator().manual_seed(2))
     step = natural_step(gradient, product, target_kl=0.01, cg_max_steps=4 * hessian.shape[0], cg_residual_tol=1e-14)
     exact = th.linalg.solve(hessian + damping * th.eye(hessian.shape[0], dtype=hessian.dtype), gradient.double())
-    th.testing.assert_close(step.direction.double(), exact, rtol=1e-3, atol=1e-4)
+    # The solve is for the unit gradient g / |g|
+    th.testing.assert_close(step.direction.double() * gradient.norm().double(), exact, rtol=1e-3, atol=1e-4)
     assert step.residual < 1e-5
     # Fewer iterations: a looser solve, and the residual says so
     rough = natural_step(gradient, product, target_kl=0.01, cg_max_steps=2)
@@ -118,6 +132,121 @@ def test_quadratic_model_of_the_step_kl_equals_target():
     update = (step.step_size * step.direction).double()
     damped = hessian + damping * th.eye(hessian.shape[0], dtype=hessian.dtype)
     assert 0.5 * float(update @ damped @ update) == pytest.approx(target_kl, rel=1e-4)
+
+
+@pytest.mark.parametrize("n_dims", [1, 2, 6])
+def test_log_std_fisher_is_two_per_dimension(n_dims):
+    """KL(N(mu, s1) || N(mu, s2)) per dimension has second derivative 2 in log s2 at s2 = s1, whatever d."""
+    policy, observations = tiny_policy(spaces.Box(-1, 1, (n_dims,)))
+    with th.no_grad():
+        old = copy.copy(policy.get_distribution(observations))
+    kl = mean_kl(old, policy.get_distribution(observations))
+    product, params = fisher_vector_product_fn(kl, [policy.log_std], damping=0.0)
+    assert params == [policy.log_std]
+    fisher = th.stack([product(unit) for unit in th.eye(n_dims)])
+    th.testing.assert_close(fisher, 2.0 * th.eye(n_dims), rtol=1e-5, atol=1e-6)
+
+
+class LinearBoxEnv(gym.Env):
+    """Observations in [-1, 1]^3, actions in R^d; only the spaces matter (the tests feed batches by hand)."""
+
+    def __init__(self, n_dims: int):
+        self.observation_space = spaces.Box(-1, 1, (3,))
+        self.action_space = spaces.Box(-1, 1, (n_dims,))
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return self.observation_space.sample(), {}
+
+    def step(self, action):
+        return self.observation_space.sample(), 0.0, False, False, {}
+
+
+@pytest.mark.parametrize("n_dims", [1, 2, 6])
+def test_true_kl_of_one_step_equals_target_whatever_the_action_dimension(n_dims):
+    """
+    The KL between the policies before and after one natural step, computed independently (torch's Normal KL summed
+    over action dimensions, averaged over the batch), equals target_kl up to the higher-order terms, and the logged
+    train/kl_divergence is that same KL.
+    """
+    target_kl = 0.002
+    model = TNPG(
+        "MlpPolicy",
+        LinearBoxEnv(n_dims),
+        n_steps=8,
+        target_kl=target_kl,
+        cg_damping=1e-5,
+        cg_max_steps=200,
+        policy_kwargs=dict(net_arch=dict(pi=[], vf=[])),
+        seed=0,
+    )
+    model.set_logger(configure(None, [""]))
+    generator = th.Generator().manual_seed(n_dims)
+    observations = th.rand(256, 3, generator=generator) * 2 - 1
+    with th.no_grad():
+        before = model.policy.get_distribution(observations).distribution
+        before = th.distributions.Normal(before.loc.clone(), before.scale.clone())
+        actions = before.sample()
+        old_log_prob = before.log_prob(actions).sum(dim=1)
+    advantages = th.randn(256, generator=generator)
+    model._policy_step(observations, actions, advantages, old_log_prob)
+    with th.no_grad():
+        after = model.policy.get_distribution(observations).distribution
+        measured = float(true_kl(before, after))
+    assert measured == pytest.approx(target_kl, rel=0.05), (n_dims, measured)
+    assert model.logger.name_to_value["train/kl_divergence"] == pytest.approx(measured, rel=1e-4)
+
+
+def test_step_does_not_depend_on_the_gradient_scale():
+    """A gradient of norm 1e-8 |g| gives the same natural step as g (CG is not left at its random start)."""
+    policy, observations = tiny_policy(spaces.Box(-1, 1, (2,)))
+    kl = MeanKL(policy, observations)()
+    product, params = fisher_vector_product_fn(kl, policy.actor_parameters(), damping=0.1)
+    gradient = 1e-3 * th.randn(sum(p.numel() for p in params), generator=th.Generator().manual_seed(4))
+    steps = []
+    for scale in (1.0, 1e-8):
+        th.manual_seed(5 + int(scale))  # a different random start each time
+        step = natural_step(scale * gradient, product, target_kl=0.01, cg_max_steps=10)
+        assert step.step_size > 0
+        steps.append(step.step_size * step.direction)
+    cosine = float(steps[0] @ steps[1] / (steps[0].norm() * steps[1].norm()))
+    assert cosine > 0.999, cosine
+    assert float(steps[1].norm()) == pytest.approx(float(steps[0].norm()), rel=1e-3)
+
+
+def test_a_failed_solve_skips_the_step():
+    """A direction that conjugate gradient cannot make better than the zero vector is not scaled to a full step."""
+    gradient = th.tensor([1.0, 0.0])
+    # A product that is not positive definite: CG ends on a direction of negative curvature
+    step = natural_step(gradient, lambda v: th.stack([-v[0], v[1]]), target_kl=0.01, cg_max_steps=5)
+    assert step.step_size == 0.0
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(cg_damping=0.0),
+        dict(cg_damping=-0.1),
+        dict(cg_damping=math.nan),
+        dict(cg_damping=math.inf),
+        dict(target_kl=math.inf),
+        dict(target_kl=math.nan),
+        dict(target_kl=0.0),
+    ],
+)
+def test_natural_step_settings_must_be_positive_and_finite(kwargs):
+    name = next(iter(kwargs))
+    with pytest.raises(ValueError, match=name):
+        TNPG("MlpPolicy", "CartPole-v1", **kwargs)
+
+
+def test_a_non_finite_critic_stops_training():
+    model = TNPG("MlpPolicy", "CartPole-v1", n_steps=64, batch_size=64, seed=0)
+    with th.no_grad():
+        for param in model.policy.critic_parameters():
+            param.fill_(math.nan)
+    with pytest.raises(FloatingPointError, match="Non-finite policy gradient"):
+        model.learn(64)
 
 
 def test_zero_gradient_skips_the_step():

@@ -13,7 +13,32 @@ from typing import NamedTuple
 
 import torch as th
 from sb3_contrib.common.utils import conjugate_gradient_solver, flat_grad
+from stable_baselines3.common.distributions import Distribution, kl_divergence
 from torch import nn
+
+# Above this relative residual |g - (F + damping I) x| / |g|, conjugate gradient did not find a usable direction:
+# the zero vector (residual 1) would be as good a solution, so the step is skipped rather than scaled to target_kl
+MAX_CG_RESIDUAL = 1.0
+
+
+def mean_kl(old: Distribution, new: Distribution) -> th.Tensor:
+    """
+    KL(old || new) of the whole action distribution, averaged over the batch.
+
+    SB3's ``kl_divergence`` returns one value per action dimension for factorised distributions (diagonal Gaussian,
+    gSDE, Bernoulli: shape (batch, d)) and one per sample for the others (Categorical, MultiCategorical: shape
+    (batch,)). The KL of a product of independent distributions is the sum of their KLs, so the per-dimension values
+    are summed, then averaged over the batch. (sb3-contrib's TRPO averages over the dimensions too, so its
+    ``target_kl`` is a KL per action dimension.)
+
+    :param old: Action distribution of the old policy, one row per sample
+    :param new: Action distribution of the new policy on the same samples
+    :return: The scalar mean KL
+    """
+    kl = kl_divergence(old, new)
+    if kl.dim() > 1:
+        kl = kl.reshape(kl.shape[0], -1).sum(dim=1)
+    return kl.mean()
 
 
 def fisher_vector_product_fn(
@@ -45,7 +70,8 @@ def fisher_vector_product_fn(
 
 class NaturalStep(NamedTuple):
     """
-    :param direction: x, the (approximate) solution of (F + damping I) x = g
+    :param direction: x, the (approximate) solution of (F + damping I) x = g / |g| (unit gradient: the direction
+        of the step does not depend on the gradient's scale)
     :param step_size: alpha = sqrt(2 target_kl / x^T (F + damping I) x), or 0 when the step is skipped
     :param quadratic_form: x^T (F + damping I) x
     :param residual: relative residual |g - (F + damping I) x| / |g| of the conjugate-gradient solve
@@ -65,25 +91,37 @@ def natural_step(
     cg_residual_tol: float = 1e-10,
 ) -> NaturalStep:
     """
-    Solve (F + damping I) x = g by conjugate gradient and scale x so that the quadratic model of the KL,
-    0.5 alpha^2 x^T F x, equals ``target_kl``.
+    Solve (F + damping I) x = g / |g| by conjugate gradient and scale x so that the quadratic model of the KL of the
+    step, 0.5 alpha^2 x^T (F + damping I) x, equals ``target_kl``: alpha = sqrt(2 target_kl / x^T (F + damping I) x).
+    The damped matrix is the one conjugate gradient inverts, so the step's damped quadratic form is exactly 2
+    ``target_kl``; the undamped model of the KL, 0.5 alpha^2 x^T F x, is a little smaller.
 
-    If the gradient is zero or not finite, or x^T F x is not positive and finite, the step size is 0: no step
-    (conjugate gradient starts from a small random x, which a zero gradient would otherwise scale up to a full step).
+    The solve is on the unit gradient: the step does not depend on |g|, and conjugate gradient's absolute tolerance
+    (sb3-contrib's solver stops on the squared residual norm) and its small random starting point are relative to a
+    right-hand side of norm 1, so a tiny gradient still gives the natural direction, not the random start scaled up.
+
+    The step size is 0 (no step) when the gradient is zero or not finite, when x^T (F + damping I) x is not positive
+    and finite, when x is not an ascent direction (g^T x <= 0) or when the relative residual is above
+    ``MAX_CG_RESIDUAL``.
 
     :param gradient: g, the flat policy gradient
     :param fisher_product: v -> (F + damping I) v
     :param target_kl: delta, the KL the step should make (to second order)
     :param cg_max_steps: Maximum number of conjugate-gradient iterations
-    :param cg_residual_tol: Stop CG when the squared residual norm falls below this
+    :param cg_residual_tol: Stop CG when the squared norm of the residual of the unit-gradient system falls below this
     """
-    direction = conjugate_gradient_solver(fisher_product, gradient, max_iter=cg_max_steps, residual_tol=cg_residual_tol)
+    with th.no_grad():
+        gradient_norm = float(th.linalg.vector_norm(gradient))
+    if not (gradient_norm > 0 and math.isfinite(gradient_norm)):
+        return NaturalStep(th.zeros_like(gradient), 0.0, float("nan"), float("nan"))
+    unit_gradient = gradient.detach() / gradient_norm
+    direction = conjugate_gradient_solver(fisher_product, unit_gradient, max_iter=cg_max_steps, residual_tol=cg_residual_tol)
     fisher_direction = fisher_product(direction).detach()
     with th.no_grad():
         quadratic_form = float(direction @ fisher_direction)
-        gradient_norm = float(th.linalg.vector_norm(gradient))
-        residual = float(th.linalg.vector_norm(gradient - fisher_direction)) / max(gradient_norm, 1e-30)
-    valid = gradient_norm > 0 and math.isfinite(gradient_norm) and quadratic_form > 0 and math.isfinite(quadratic_form)
+        residual = float(th.linalg.vector_norm(unit_gradient - fisher_direction))
+        ascent = float(unit_gradient @ direction) > 0
+    valid = quadratic_form > 0 and math.isfinite(quadratic_form) and ascent and residual <= MAX_CG_RESIDUAL
     if not (valid and bool(th.isfinite(direction).all())):
         return NaturalStep(direction, 0.0, quadratic_form, residual)
     return NaturalStep(direction, (2 * target_kl / quadratic_form) ** 0.5, quadratic_form, residual)

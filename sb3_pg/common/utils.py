@@ -14,6 +14,12 @@ def check_step_size(name: str, value: Any) -> None:
         raise ValueError(f"{name}={value!r} must be >= 0")
 
 
+def check_positive_finite(name: str, value: Any) -> None:
+    """A number > 0 and finite (NaN and inf are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or not 0 < value < np.inf:
+        raise ValueError(f"{name}={value!r} must be a finite number > 0")
+
+
 def check_positive_int(name: str, value: Any) -> None:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
         raise ValueError(f"{name}={value!r} must be an integer >= 1")

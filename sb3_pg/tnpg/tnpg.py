@@ -7,7 +7,6 @@ import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.distributions import kl_divergence
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
@@ -16,7 +15,7 @@ from torch.nn import functional as F
 
 from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
-from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, natural_step
+from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, mean_kl, natural_step
 from sb3_pg.common.policies import (
     MultiInputSplitActorCriticPolicy,
     SplitActorCriticCnnPolicy,
@@ -24,6 +23,7 @@ from sb3_pg.common.policies import (
 )
 from sb3_pg.common.utils import (
     check_action_space,
+    check_positive_finite,
     check_positive_int,
     check_step_size,
     check_unit_interval,
@@ -41,10 +41,13 @@ class TNPG(OnPolicyAlgorithm):
 
     Each update: estimate GAE(gamma, lambda) advantages with the critic; take g, the gradient of the surrogate
     mean(ratio * A) at theta_old (the policy gradient); solve F x = g by conjugate gradient, with F the Hessian of
-    the batch's mean KL(pi_old || pi_theta) (the Fisher matrix) applied through Hessian-vector products; step
-    theta <- theta_old + alpha x with alpha = sqrt(2 target_kl / x^T F x), so that the quadratic model of the KL
-    equals ``target_kl``. Then fit the critic. The step covers every actor parameter, including a shared features
-    extractor; the critic's steps leave a shared extractor unchanged, so they do not move the policy.
+    the batch's mean KL(pi_old || pi_theta) (the Fisher matrix) applied through Hessian-vector products, damped
+    (F + cg_damping I); step theta <- theta_old + alpha x with alpha = sqrt(2 target_kl / x^T (F + cg_damping I) x),
+    so that the (damped) quadratic model of the KL equals ``target_kl``. Then fit the critic.
+    The KL is that of the whole action distribution: summed over action dimensions, averaged over the batch (so
+    sb3-contrib TRPO's ``target_kl``, a KL per action dimension, corresponds to ``target_kl`` x d here).
+    The step covers every actor parameter, including a shared features extractor; the critic's steps leave a shared
+    extractor unchanged, so they do not move the policy.
 
     :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy)
     :param env: The environment to learn from (if registered in Gym, can be str)
@@ -53,9 +56,11 @@ class TNPG(OnPolicyAlgorithm):
     :param batch_size: Minibatch size for the critic's updates
     :param gamma: Discount factor
     :param gae_lambda: Factor for the trade-off of bias vs variance of the Generalized Advantage Estimator
-    :param target_kl: delta: the KL(pi_old || pi_new) that the quadratic model of each step equals
+    :param target_kl: delta: the KL(pi_old || pi_new) that the quadratic model of each step equals (KL of the whole
+        action distribution, summed over action dimensions, averaged over the batch)
     :param cg_max_steps: Maximum number of conjugate-gradient iterations
-    :param cg_damping: Damping added to the Fisher matrix (F + damping I) for a stable solve
+    :param cg_damping: Damping added to the Fisher matrix (F + damping I) for a stable solve; must be > 0 (without a
+        line search, an undamped solve can step far past ``target_kl`` along directions of tiny curvature)
     :param n_critic_updates: Number of epochs of critic minibatch updates per policy update
     :param normalize_advantage: Whether to standardise the advantages over the batch
     :param sub_sampling_factor: Estimate the Fisher matrix on every k-th sample of the batch (the gradient always uses
@@ -123,10 +128,8 @@ class TNPG(OnPolicyAlgorithm):
             check_positive_int(name, value)
         check_unit_interval("gamma", gamma)
         check_unit_interval("gae_lambda", gae_lambda)
-        if not target_kl > 0:
-            raise ValueError(f"target_kl={target_kl!r} must be > 0")
-        if not cg_damping >= 0:
-            raise ValueError(f"cg_damping={cg_damping!r} must be >= 0")
+        check_positive_finite("target_kl", target_kl)
+        check_positive_finite("cg_damping", cg_damping)
 
         super().__init__(
             policy,
@@ -208,24 +211,31 @@ class TNPG(OnPolicyAlgorithm):
         # Mean KL(pi_old || pi_theta) over the (sub-sampled) batch: its Hessian at theta_old is the Fisher matrix
         if fisher_observations is not observations:
             distribution = self.policy.get_distribution(fisher_observations)
-        kl = kl_divergence(old_fisher_distribution, distribution).mean()
+        kl = mean_kl(old_fisher_distribution, distribution)
 
         fisher_product, params = fisher_vector_product_fn(kl, self.policy.actor_parameters(), damping=self.cg_damping)
         gradient = th.cat([grad.reshape(-1) for grad in th.autograd.grad(objective, params, retain_graph=True)])
+        if not th.isfinite(gradient).all():
+            raise FloatingPointError(
+                f"Non-finite policy gradient at update {self._n_updates + 1} (advantages finite: "
+                f"{bool(th.isfinite(advantages).all())}, critic loss of the last update: "
+                f"{self.logger.name_to_value.get('train/value_loss')}): the parameters were left unchanged. "
+                "Lower the critic's learning_rate or normalise the observations and rewards (VecNormalize)."
+            )
         step = natural_step(gradient, fisher_product, self.target_kl, cg_max_steps=self.cg_max_steps)
 
         if step.step_size > 0:
             add_to_parameters(params, step.step_size * step.direction)
         else:
             warnings.warn(
-                f"TNPG update {self._n_updates + 1}: x^T F x = {step.quadratic_form} is not positive and finite "
-                "(zero or degenerate gradient): the policy step was skipped",
+                f"TNPG update {self._n_updates + 1}: no usable natural direction (zero gradient, x^T (F + damping I) x "
+                f"= {step.quadratic_form}, relative CG residual {step.residual:.3g}): the policy step was skipped",
                 RuntimeWarning,
             )
 
         with th.no_grad():
             new_distribution = self.policy.get_distribution(observations)
-            kl_after = kl_divergence(old_distribution, new_distribution).mean().item()
+            kl_after = mean_kl(old_distribution, new_distribution).item()
             new_objective = (th.exp(new_distribution.log_prob(actions) - old_log_prob) * advantages).mean().item()
 
         self.logger.record("train/policy_objective", objective.item())
