@@ -122,3 +122,109 @@ def test_non_finite_loss_is_reported_and_parameters_kept():
         model.learn(100)
     for param, old in zip(model.policy.parameters(), before):
         assert np.array_equal(param.detach().numpy(), old.numpy())
+
+
+@pytest.mark.parametrize(
+    "algo, kwargs, message",
+    [
+        *[(algo, dict(learning_rate=np.inf), "learning_rate=inf") for algo in (Reinforce, TDActorCritic, TNPG)],
+        *[(algo, dict(learning_rate=np.nan), "learning_rate=nan") for algo in (Reinforce, ReinforceBaseline, TNPG)],
+        *[(algo, dict(learning_rate="0.001"), "learning_rate='0.001'") for algo in (Reinforce, TDActorCritic, TNPG)],
+        (ReinforceBaseline, dict(critic_learning_rate=np.nan), "critic_learning_rate=nan"),
+        (TDActorCritic, dict(critic_learning_rate=np.inf), "critic_learning_rate=inf"),
+        (TNPG, dict(target_kl=np.inf), "target_kl=inf"),
+        (Reinforce, dict(ent_coef=-0.01), "ent_coef=-0.01"),
+        (ReinforceBaseline, dict(ent_coef=np.nan), "ent_coef=nan"),
+        (TDActorCritic, dict(ent_coef=-1.0), "ent_coef=-1.0"),
+        (Reinforce, dict(gamma=np.nan), "gamma=nan"),
+        (Reinforce, dict(max_episode_steps=0), "max_episode_steps=0"),
+    ],
+)
+def test_non_finite_and_mistyped_settings(algo, kwargs, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(".", r"\.")):
+        algo("MlpPolicy", "CartPole-v1", **kwargs)
+
+
+def _bad_later(value: float):
+    """A schedule that is fine at the start and returns ``value`` in the second half of training."""
+    return lambda progress_remaining: 1e-3 if progress_remaining > 0.5 else value
+
+
+@pytest.mark.parametrize(
+    "algo, name, batch",
+    [
+        (Reinforce, "learning_rate", dict(n_episodes=2)),
+        (ReinforceBaseline, "critic_learning_rate", dict(n_episodes=2)),
+        (TDActorCritic, "learning_rate", dict(n_steps=8)),
+        (TDActorCritic, "critic_learning_rate", dict(n_steps=8)),
+        (TNPG, "learning_rate", dict(n_steps=8, batch_size=8)),
+    ],
+)
+@pytest.mark.parametrize("value", [-1e-3, np.nan])
+def test_a_schedule_is_checked_at_each_update(algo, name, batch, value):
+    model = algo("MlpPolicy", ScriptedEpisodeEnv(lengths=[4]), **{name: _bad_later(value)}, **batch, seed=0)
+    with pytest.raises(ValueError, match=rf"{name}: the schedule returned"):
+        model.learn(200)
+    assert model.num_timesteps >= 8  # it trained before the schedule went bad
+
+
+class NeverEndingEnv(gym.Env):
+    """An env with no terminal state and no time limit."""
+
+    observation_space = spaces.Box(-1, 1, (2,))
+    action_space = spaces.Discrete(2)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(2, dtype=np.float32), {}
+
+    def step(self, action):
+        return np.zeros(2, dtype=np.float32), 1.0, False, False, {}
+
+
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline])
+def test_an_env_that_never_ends_gets_a_clear_error(algo):
+    model = algo("MlpPolicy", NeverEndingEnv(), n_episodes=2, max_episode_steps=300)
+    with pytest.warns(UserWarning, match="an episode has run 30 steps without ending"):
+        with pytest.raises(ValueError, match=r"env 0 ran 301 steps without its episode ending .*TimeLimit"):
+            model.learn(10_000)
+    assert model.num_timesteps == 301
+    assert model.rollout_buffer.buffer_size <= 2 * 301  # the storage stopped growing with the error
+
+
+@pytest.mark.parametrize("baseline", ["mean", "optimal"])
+def test_constant_baseline_batches_hold_two_episodes(baseline):
+    """With n_steps and one env, a batch of one long episode would leave the leave-one-out baseline at 0."""
+    env = ScriptedEpisodeEnv(lengths=[10], rewards_fn=lambda k, t: float(k % 3))
+    model = ReinforceBaseline("MlpPolicy", env, baseline=baseline, n_steps=5, seed=0)
+    model.learn(60)
+    assert model.rollout_buffer.n_episodes == 2
+    assert model.logger.name_to_value["train/baseline"] != 0.0
+    # The value baseline needs no second episode: one per batch, as asked
+    model = ReinforceBaseline("MlpPolicy", env, baseline="value", n_steps=5, seed=0)
+    model.learn(30)
+    assert model.rollout_buffer.n_episodes == 1
+
+
+def test_reinforce_refuses_a_non_episodic_buffer():
+    from stable_baselines3.common.buffers import RolloutBuffer
+
+    with pytest.raises(ValueError, match=r"rollout_buffer_class=.*RolloutBuffer.* needs EpisodicRolloutBuffer"):
+        Reinforce("MlpPolicy", "CartPole-v1", rollout_buffer_class=RolloutBuffer)
+
+
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic, TNPG])
+def test_cuda_asked_for_but_missing_is_said(algo, monkeypatch):
+    import torch as th
+
+    monkeypatch.setattr(th.cuda, "is_available", lambda: False)
+    with pytest.warns(UserWarning, match="device='cuda' was requested but CUDA is not available"):
+        model = algo("MlpPolicy", "CartPole-v1", device="cuda")
+    assert model.device.type == "cpu"
+
+
+def test_tnpg_warns_on_a_batch_larger_than_the_rollout_and_a_thin_fisher_sample():
+    with pytest.warns(UserWarning, match="batch_size=512 is larger than the rollout"):
+        TNPG("MlpPolicy", "CartPole-v1", n_steps=256, batch_size=512)
+    with pytest.warns(UserWarning, match="sub_sampling_factor=16 leaves 16 of the 256 samples"):
+        TNPG("MlpPolicy", "CartPole-v1", n_steps=256, batch_size=64, sub_sampling_factor=16)

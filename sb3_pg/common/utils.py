@@ -1,17 +1,66 @@
 """Argument checks shared by the algorithms: bad input gets a ValueError that names the parameter."""
 
+import math
+import warnings
 from typing import Any
 
 import numpy as np
+import torch as th
 from gymnasium import spaces
+from stable_baselines3.common.type_aliases import Schedule
+from stable_baselines3.common.utils import FloatSchedule
 
 SUPPORTED_ACTION_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 
 
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+
+
 def check_step_size(name: str, value: Any) -> None:
-    """A learning rate: a float >= 0 or a schedule (callable)."""
-    if isinstance(value, (int, float)) and value < 0:
-        raise ValueError(f"{name}={value!r} must be >= 0")
+    """A learning rate: a finite number >= 0, or a schedule (callable; its values are checked at each update)."""
+    if callable(value):
+        return
+    if not _is_number(value):
+        raise ValueError(f"{name}={value!r} must be a number >= 0 or a schedule (a callable of the progress remaining)")
+    if not 0 <= value < math.inf:
+        raise ValueError(f"{name}={value!r} must be a finite number >= 0")
+
+
+class CheckedSchedule(FloatSchedule):
+    """
+    SB3's ``FloatSchedule`` (a constant or a schedule, as a float) that refuses a value that is negative or not
+    finite when the algorithm asks for it, with a ValueError naming the parameter and the progress.
+
+    :param name: The parameter the schedule sets (for the message)
+    :param value_schedule: Constant value or callable schedule
+    """
+
+    def __init__(self, name: str, value_schedule: Schedule | float):
+        check_step_size(name, value_schedule)
+        super().__init__(value_schedule)
+        self.name = name
+
+    def __call__(self, progress_remaining: float) -> float:
+        value = super().__call__(progress_remaining)
+        if not 0 <= value < math.inf:
+            raise ValueError(
+                f"{self.name}: the schedule returned {value!r} at progress_remaining={progress_remaining:.4g}; "
+                "a step size must be a finite number >= 0"
+            )
+        return value
+
+
+def check_entropy_coef(value: Any) -> None:
+    """An entropy coefficient: a finite number >= 0 (a negative one would reward collapsing the policy)."""
+    if not _is_number(value) or not 0 <= value < math.inf:
+        raise ValueError(f"ent_coef={value!r} must be a finite number >= 0")
+
+
+def warn_if_cuda_unavailable(device: th.device | str) -> None:
+    """SB3 falls back to the CPU silently when CUDA is asked for and missing; say so when the user asked explicitly."""
+    if device != "auto" and th.device(device).type == "cuda" and not th.cuda.is_available():
+        warnings.warn(f"device={str(device)!r} was requested but CUDA is not available: training on the CPU", UserWarning)
 
 
 def check_positive_finite(name: str, value: Any) -> None:
@@ -26,12 +75,12 @@ def check_positive_int(name: str, value: Any) -> None:
 
 
 def check_unit_interval(name: str, value: float) -> None:
-    if not 0.0 <= value <= 1.0:
+    if not _is_number(value) or not 0.0 <= value <= 1.0:
         raise ValueError(f"{name}={value!r} must be in [0, 1]")
 
 
 def check_max_grad_norm(value: float | None) -> None:
-    if value is not None and not value > 0:
+    if value is not None and (not _is_number(value) or not value > 0):
         raise ValueError(f"max_grad_norm={value!r} must be > 0 (or None to disable clipping)")
 
 

@@ -1,3 +1,4 @@
+import warnings
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -22,16 +23,20 @@ from sb3_pg.common.callbacks import check_finite
 from sb3_pg.common.diagnostics import batched_gradients, group_weights, record_gradient_statistics
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy
 from sb3_pg.common.utils import (
+    CheckedSchedule,
     check_action_space,
+    check_entropy_coef,
     check_max_grad_norm,
     check_positive_int,
     check_step_size,
     check_unit_interval,
+    warn_if_cuda_unavailable,
 )
 
 SelfReinforce = TypeVar("SelfReinforce", bound="Reinforce")
 
 DEFAULT_N_EPISODES = 8
+DEFAULT_MAX_EPISODE_STEPS = 100_000
 
 
 class Reinforce(OnPolicyAlgorithm):
@@ -65,6 +70,10 @@ class Reinforce(OnPolicyAlgorithm):
         variance-reduction trick (a batch-mean baseline and a rescaled step size), which makes the update biased.
     :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
     :param max_grad_norm: The maximum value for the gradient clipping, ``None`` disables clipping
+    :param max_episode_steps: Longest episode a batch may wait for: an episode still running after this many steps
+        stops training with a ValueError (the algorithm learns from complete episodes only, so an env that never
+        ends would otherwise collect, and store, forever). A warning is given once when an episode reaches a tenth
+        of it. Give such envs a time limit (``gymnasium.wrappers.TimeLimit``).
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per batch)
     :param rollout_buffer_class: Rollout buffer class to use (an episodic buffer). If ``None``, it is selected
@@ -106,6 +115,7 @@ class Reinforce(OnPolicyAlgorithm):
         normalize_returns: bool = False,
         ent_coef: float = 0.0,
         max_grad_norm: float | None = None,
+        max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
         use_sde: bool = False,
         sde_sample_freq: int = -1,
         rollout_buffer_class: type[RolloutBuffer] | None = None,
@@ -126,7 +136,10 @@ class Reinforce(OnPolicyAlgorithm):
         self.discount_gradient = discount_gradient
         self.normalize_returns = normalize_returns
         self.log_grad_stats = log_grad_stats
+        self.max_episode_steps = max_episode_steps
         self._check_params(learning_rate=learning_rate, n_steps=n_steps, gamma=gamma, max_grad_norm=max_grad_norm)
+        check_entropy_coef(ent_coef)
+        warn_if_cuda_unavailable(device)
 
         super().__init__(
             policy,
@@ -166,6 +179,7 @@ class Reinforce(OnPolicyAlgorithm):
         for name, value in (("n_episodes", self.n_episodes), ("n_steps", n_steps)):
             if value is not None:
                 check_positive_int(name, value)
+        check_positive_int("max_episode_steps", self.max_episode_steps)
         if self.return_type not in RETURN_TYPES:
             raise ValueError(f"return_type={self.return_type!r} is not one of {RETURN_TYPES}")
         check_unit_interval("gamma", gamma)
@@ -190,12 +204,16 @@ class Reinforce(OnPolicyAlgorithm):
         self._check_env_params()
         self._setup_lr_schedule()
         self.set_random_seed(self.seed)
+        self._warned_long_episode = False
 
+        episodic = DictEpisodicRolloutBuffer if isinstance(self.observation_space, spaces.Dict) else EpisodicRolloutBuffer
         if self.rollout_buffer_class is None:
-            if isinstance(self.observation_space, spaces.Dict):
-                self.rollout_buffer_class = DictEpisodicRolloutBuffer
-            else:
-                self.rollout_buffer_class = EpisodicRolloutBuffer
+            self.rollout_buffer_class = episodic
+        elif not (isinstance(self.rollout_buffer_class, type) and issubclass(self.rollout_buffer_class, episodic)):
+            raise ValueError(
+                f"rollout_buffer_class={self.rollout_buffer_class!r}: {type(self).__name__} learns from complete "
+                f"episodes and needs {episodic.__name__} (sb3_pg.common.buffers) or a subclass of it"
+            )
         # Initial capacity only: the buffer grows to fit whole episodes
         initial_rows = max(64, -(-(self.n_steps or 0) // self.n_envs))
         self.rollout_buffer = self.rollout_buffer_class(  # type: ignore[assignment]
@@ -218,6 +236,14 @@ class Reinforce(OnPolicyAlgorithm):
                 "sb3_pg.common.policies.ActorPolicy or SplitActorCriticPolicy"
             )
         self._maybe_recommend_cpu(self.policy_aliases["MlpPolicy"].__name__)
+
+    def _setup_lr_schedule(self) -> None:
+        # SB3's schedule, with each value checked (>= 0 and finite) when it is used
+        self.lr_schedule = CheckedSchedule("learning_rate", self.learning_rate)
+
+    def _min_episodes_per_batch(self) -> int:
+        """Fewest episodes a batch may hold (a batch of ``n_steps`` keeps collecting until it has them)."""
+        return 1
 
     def _batch_quotas(self, n_envs: int) -> np.ndarray:
         """Each env's share of the batch: episodes (``n_episodes``) or steps (``n_steps``), as even as possible."""
@@ -264,6 +290,8 @@ class Reinforce(OnPolicyAlgorithm):
         collecting = quotas > 0
         progress = np.zeros(env.num_envs, dtype=np.int64)  # episodes (or steps) collected per env
         end_rows = np.zeros(env.num_envs, dtype=np.int64)
+        episode_lengths = np.zeros(env.num_envs, dtype=np.int64)  # steps of each collecting env's current episode
+        n_episodes = 0
         n_rows = 0
 
         while collecting.any():
@@ -300,11 +328,15 @@ class Reinforce(OnPolicyAlgorithm):
 
             if not count_episodes:
                 progress += collecting
+            episode_lengths += collecting
+            self._check_episode_lengths(episode_lengths)
+            episode_lengths[dones] = 0
             ended = dones & collecting
             if ended.any():
+                n_episodes += int(ended.sum())
                 if count_episodes:
                     progress += ended
-                closed = ended & (progress >= quotas)
+                closed = ended & (progress >= quotas) & (n_episodes >= self._min_episodes_per_batch())
                 end_rows[closed] = n_rows
                 collecting &= ~closed
 
@@ -318,6 +350,24 @@ class Reinforce(OnPolicyAlgorithm):
         callback.update_locals(locals())
         callback.on_rollout_end()
         return True
+
+    def _check_episode_lengths(self, episode_lengths: np.ndarray) -> None:
+        """Warn once when an episode gets long; stop with a clear error past ``max_episode_steps``."""
+        longest = int(episode_lengths.max())
+        if longest == self.max_episode_steps // 10 and not self._warned_long_episode:
+            self._warned_long_episode = True
+            warnings.warn(
+                f"{type(self).__name__}: an episode has run {longest} steps without ending; the batch waits for "
+                f"complete episodes (training stops at max_episode_steps={self.max_episode_steps})",
+                UserWarning,
+            )
+        if longest > self.max_episode_steps:
+            raise ValueError(
+                f"env {int(np.argmax(episode_lengths))} ran {longest} steps without its episode ending "
+                f"(max_episode_steps={self.max_episode_steps}): {type(self).__name__} learns from complete episodes "
+                "only. Give the env a time limit (gymnasium.wrappers.TimeLimit, or max_episode_steps when registering "
+                "or making it) or raise max_episode_steps."
+            )
 
     def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
         """

@@ -4,7 +4,7 @@ import torch as th
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
-from stable_baselines3.common.utils import FloatSchedule, explained_variance
+from stable_baselines3.common.utils import explained_variance
 from torch.nn import functional as F
 
 from sb3_pg.common.buffers import EpisodicSamples
@@ -14,8 +14,8 @@ from sb3_pg.common.policies import (
     SplitActorCriticCnnPolicy,
     SplitActorCriticPolicy,
 )
-from sb3_pg.common.utils import check_positive_int, check_step_size
-from sb3_pg.reinforce.reinforce import Reinforce
+from sb3_pg.common.utils import CheckedSchedule, check_positive_int, check_step_size
+from sb3_pg.reinforce.reinforce import DEFAULT_MAX_EPISODE_STEPS, Reinforce
 
 SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaseline")
 
@@ -47,7 +47,8 @@ class ReinforceBaseline(Reinforce):
     :param env: The environment to learn from (if registered in Gym, can be str)
     :param learning_rate: The actor's learning rate, it can be a function of the current progress remaining
     :param n_episodes: Number of complete episodes per update (exclusive with ``n_steps``; default 8)
-    :param n_steps: Alternative batch size: at least this many steps per update, in complete episodes
+    :param n_steps: Alternative batch size: at least this many steps per update, in complete episodes (and, with
+        the constant baselines, at least 2 episodes)
     :param gamma: Discount factor
     :param baseline: ``"value"`` (default), ``"mean"`` or ``"optimal"`` (see above)
     :param critic_learning_rate: The critic's learning rate (``baseline="value"``), a float or a schedule
@@ -57,6 +58,7 @@ class ReinforceBaseline(Reinforce):
     :param normalize_advantage: Standardise psi_t - b_t over the batch (a trick that makes the step biased)
     :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
     :param max_grad_norm: The maximum value for the gradient clipping (actor and critic), ``None`` disables it
+    :param max_episode_steps: Longest episode a batch may wait for (see :class:`Reinforce`)
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per batch)
     :param rollout_buffer_class: Rollout buffer class to use (an episodic buffer). If ``None``, it is selected
@@ -96,6 +98,7 @@ class ReinforceBaseline(Reinforce):
         normalize_advantage: bool = False,
         ent_coef: float = 0.0,
         max_grad_norm: float | None = None,
+        max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
         use_sde: bool = False,
         sde_sample_freq: int = -1,
         rollout_buffer_class: type[RolloutBuffer] | None = None,
@@ -136,6 +139,7 @@ class ReinforceBaseline(Reinforce):
             normalize_returns=False,
             ent_coef=ent_coef,
             max_grad_norm=max_grad_norm,
+            max_episode_steps=max_episode_steps,
             use_sde=use_sde,
             sde_sample_freq=sde_sample_freq,
             rollout_buffer_class=rollout_buffer_class,
@@ -159,12 +163,17 @@ class ReinforceBaseline(Reinforce):
 
     def _setup_model(self) -> None:
         super()._setup_model()
-        self.critic_lr_schedule = FloatSchedule(self.critic_learning_rate)
+        self.critic_lr_schedule = CheckedSchedule("critic_learning_rate", self.critic_learning_rate)
         if self.baseline == "value" and not isinstance(self.policy, SplitActorCriticPolicy):
             raise ValueError(
                 f"baseline='value' needs a policy with a value network and its own step size "
                 f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
             )
+
+    def _min_episodes_per_batch(self) -> int:
+        # A constant baseline is estimated from the batch's other episodes: with n_steps batches, keep collecting
+        # until there are two (with one, the baseline would be 0: plain REINFORCE)
+        return 1 if self.baseline == "value" else 2
 
     def _update_learning_rate(self, optimizers: list[th.optim.Optimizer] | th.optim.Optimizer) -> None:
         super()._update_learning_rate(optimizers)

@@ -8,7 +8,7 @@ from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
-from stable_baselines3.common.utils import FloatSchedule, explained_variance
+from stable_baselines3.common.utils import explained_variance
 from torch.nn import functional as F
 
 from sb3_pg.common.callbacks import with_finite_check
@@ -19,11 +19,14 @@ from sb3_pg.common.policies import (
     SplitActorCriticPolicy,
 )
 from sb3_pg.common.utils import (
+    CheckedSchedule,
     check_action_space,
+    check_entropy_coef,
     check_max_grad_norm,
     check_positive_int,
     check_step_size,
     check_unit_interval,
+    warn_if_cuda_unavailable,
 )
 
 SelfTDActorCritic = TypeVar("SelfTDActorCritic", bound="TDActorCritic")
@@ -117,6 +120,8 @@ class TDActorCritic(OnPolicyAlgorithm):
         check_unit_interval("gamma", gamma)
         check_unit_interval("gae_lambda", gae_lambda)
         check_max_grad_norm(max_grad_norm)
+        check_entropy_coef(ent_coef)
+        warn_if_cuda_unavailable(device)
 
         super().__init__(
             policy,
@@ -164,11 +169,15 @@ class TDActorCritic(OnPolicyAlgorithm):
                 f"{type(self).__name__} needs a policy whose actor and critic have their own step sizes "
                 f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
             )
-        self.critic_lr_schedule = FloatSchedule(self.critic_learning_rate)
+        self.critic_lr_schedule = CheckedSchedule("critic_learning_rate", self.critic_learning_rate)
         # I_t of each env for the next step (the textbook's I), carried across updates
         if getattr(self, "_gradient_discounts", None) is None or len(self._gradient_discounts) != self.n_envs:
             self._gradient_discounts = np.ones(self.n_envs, dtype=np.float32)
         self._explained_variance_data: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def _setup_lr_schedule(self) -> None:
+        # SB3's schedule, with each value checked (>= 0 and finite) when it is used
+        self.lr_schedule = CheckedSchedule("learning_rate", self.learning_rate)
 
     def _excluded_save_params(self) -> list[str]:
         return [*super()._excluded_save_params(), "_explained_variance_data"]

@@ -22,14 +22,19 @@ from sb3_pg.common.policies import (
     SplitActorCriticPolicy,
 )
 from sb3_pg.common.utils import (
+    CheckedSchedule,
     check_action_space,
     check_positive_finite,
     check_positive_int,
     check_step_size,
     check_unit_interval,
+    warn_if_cuda_unavailable,
 )
 
 SelfTNPG = TypeVar("SelfTNPG", bound="TNPG")
+
+# Fewer samples than this for the Fisher matrix (after sub-sampling) gets a warning
+MIN_FISHER_SAMPLES = 32
 
 
 class TNPG(OnPolicyAlgorithm):
@@ -130,6 +135,7 @@ class TNPG(OnPolicyAlgorithm):
         check_unit_interval("gae_lambda", gae_lambda)
         check_positive_finite("target_kl", target_kl)
         check_positive_finite("cg_damping", cg_damping)
+        warn_if_cuda_unavailable(device)
 
         super().__init__(
             policy,
@@ -168,6 +174,20 @@ class TNPG(OnPolicyAlgorithm):
             raise ValueError("normalize_advantage=True needs n_steps * n_envs >= 2")
         if log_grad_stats and self.env is not None and self.n_envs * n_steps < 2:
             raise ValueError("log_grad_stats=True needs n_steps * n_envs >= 2 gradient samples per update")
+        if self.env is not None:
+            buffer_size = self.n_envs * n_steps
+            if batch_size > buffer_size:
+                warnings.warn(
+                    f"batch_size={batch_size} is larger than the rollout (n_steps * n_envs = {buffer_size}): each critic "
+                    "epoch is one full-batch step",
+                    UserWarning,
+                )
+            if sub_sampling_factor > 1 and buffer_size // sub_sampling_factor < MIN_FISHER_SAMPLES:
+                warnings.warn(
+                    f"sub_sampling_factor={sub_sampling_factor} leaves {buffer_size // sub_sampling_factor} of the "
+                    f"{buffer_size} samples per update for the Fisher matrix: its estimate will be poor",
+                    UserWarning,
+                )
 
         if _init_setup_model:
             self._setup_model()
@@ -180,6 +200,10 @@ class TNPG(OnPolicyAlgorithm):
                 f"{type(self).__name__} needs a policy that separates the actor's and the critic's parameters "
                 f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
             )
+
+    def _setup_lr_schedule(self) -> None:
+        # SB3's schedule (the critic's step size here), with each value checked (>= 0 and finite) when it is used
+        self.lr_schedule = CheckedSchedule("learning_rate", self.learning_rate)
 
     def _policy_step(self, observations: Any, actions: th.Tensor, advantages: th.Tensor, old_log_prob: th.Tensor) -> None:
         """The natural step on the actor's parameters, with its logs."""
