@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch as th
 
-from sb3_pg import ReinforceBaseline
+from sb3_pg import Reinforce, ReinforceBaseline
 from sb3_pg.analysis.__main__ import main
 from sb3_pg.analysis.variance import Episodes, advantages_gae, returns_to_go, same_mean_p_value
 
@@ -111,3 +111,55 @@ def test_variance_cli_bad_input(tmp_path, capsys):
         main(["variance", "--env", "CartPole-v1", "--algo", "dqn"])
     assert "is not one of" in capsys.readouterr().err
     assert main(["nothing"]) == 2
+
+
+@pytest.mark.parametrize("baseline", ["mean", "optimal"])
+def test_variance_cli_fits_v_for_an_actor_only_checkpoint(baseline, tmp_path, capsys):
+    # A constant baseline's policy is the actor alone: V is fitted on held-out episodes, as for REINFORCE
+    path = tmp_path / "model.zip"
+    ReinforceBaseline("MlpPolicy", "CartPole-v1", baseline=baseline, seed=0).save(path)
+    argv = ["variance", "--env", "CartPole-v1", "--checkpoint", str(path), "--batches", "2", "--episodes", "1"]
+    assert main([*argv, "--fit-episodes", "2", "--lambdas", "--plot", str(tmp_path / "v.png")]) == 0
+    assert "V fitted on 2 held-out episodes" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "flags, flag",
+    [
+        (["--gamma", "2"], "--gamma"),
+        (["--gamma", "-0.1"], "--gamma"),
+        (["--batches", "0"], "--batches"),
+        (["--batches", "1"], "--batches"),
+        (["--episodes", "0"], "--episodes"),
+        (["--fit-episodes", "1"], "--fit-episodes"),
+        (["--lambdas", "0.9", "1.5"], "--lambdas"),
+    ],
+)
+def test_variance_cli_refuses_bad_flags(flags, flag, capsys):
+    with pytest.raises(SystemExit) as error:
+        main(["variance", "--env", "CartPole-v1", *flags])
+    assert error.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: {flag} " in err, err
+    assert "n_batches" not in err
+
+
+def test_variance_cli_checkpoint_must_match_env(tmp_path, capsys):
+    path = tmp_path / "cartpole.zip"
+    Reinforce("MlpPolicy", "CartPole-v1", seed=0).save(path)
+    with pytest.raises(SystemExit) as error:
+        main(["variance", "--env", "Pendulum-v1", "--algo", "reinforce", "--checkpoint", str(path)])
+    assert error.value.code == 2
+    err = capsys.readouterr().err
+    assert f"--checkpoint {path} does not match --env Pendulum-v1" in err, err
+    assert "Traceback" not in err
+
+
+def test_analysis_unknown_command(capsys):
+    assert main(["bogus"]) == 2
+    err = capsys.readouterr().err
+    assert "error: unknown command 'bogus'" in err and "variance" in err
+    assert main([]) == 2
+    assert "error: no command given" in capsys.readouterr().err
+    assert main(["--help"]) == 0
+    assert "usage: python -m sb3_pg.analysis" in capsys.readouterr().out

@@ -22,7 +22,7 @@ from stable_baselines3.common.env_util import make_vec_env
 
 from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 from sb3_pg.zoo import ALGOS, config_dir, config_path, register
-from sb3_pg.zoo.cli import main
+from sb3_pg.zoo.cli import check_train_arguments, main
 from sb3_pg.zoo.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER
 
 OUR_ALGOS = list(ALGOS)
@@ -160,6 +160,20 @@ def test_explicit_conf_file_wins(tmp_path, monkeypatch):
         (["--algo", "tnpg", "--env", "CartPole-v1"], {"CartPole-v1": {"n_timesteps": 10, "clip_range": 0.2}}, "'clip_range'"),
         (["--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_episode:4"], None, "did you mean 'n_episodes'"),
         (["--algo", "reinforce", "-params", "learning_rate:lin_3e-3"], None, "learning_rate:\"'lin_3e-3'\""),
+        # Values our algorithms refuse, from -params or from the config (schedule strings read as RL-Zoo reads them)
+        (["--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_episodes:0"], None, "n_episodes=0 must be"),
+        *[(["--algo", algo, "--env", "CartPole-v1", "-params", "gamma:1.5"], None, "gamma=1.5 must be") for algo in OUR_ALGOS],
+        (["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:-1"], None, "target_kl=-1 must be"),
+        (
+            ["--algo", "reinforce", "--env", "CartPole-v1"],
+            {"CartPole-v1": {"n_timesteps": 10, "policy": "MlpPolicy", "learning_rate": "lin_-1"}},
+            "learning_rate=-1.0 must be",
+        ),
+        (
+            ["--algo", "reinforce", "--env", "CartPole-v1"],
+            {"CartPole-v1": {"n_timesteps": 10, "policy": "MlpPolicy", "learning_rate": "lin3e-3"}},
+            "'<kind>_<start value>'",
+        ),
     ],
 )
 def test_bad_train_input_fails_fast(args, config, message, tmp_path, monkeypatch, capsys):
@@ -175,6 +189,29 @@ def test_bad_train_input_fails_fast(args, config, message, tmp_path, monkeypatch
         # The message names the file
         assert str(tmp_path / "bad.yml") in str(error.value)
     assert not (tmp_path / "logs").exists(), "nothing is started before the check"
+
+
+def test_shipped_setting_in_the_way_is_named(tmp_path, monkeypatch):
+    """A -params setting that conflicts with one of the shipped config says where that one comes from and how to unset it."""
+    monkeypatch.chdir(tmp_path)
+    register()
+    with pytest.raises(SystemExit) as error:
+        main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_steps:256", "-f", "logs"])
+    message = str(error.value)
+    assert message.startswith("sb3-pg train: error: ") and "Conflicting batch settings" in message
+    assert f"n_episodes=8 comes from {config_path('reinforce')} (block 'CartPole-v1')" in message
+    assert "unset it with -params n_episodes:None" in message
+    assert not (tmp_path / "logs").exists()
+    # None arrives as None (RL-Zoo evaluates the values as Python) and the check accepts it
+    args = ["--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_steps:256", "n_episodes:None"]
+    assert check_train_arguments(args) == [*args, "--conf-file", str(config_path("reinforce"))]
+
+
+@pytest.mark.parametrize("algo", OUR_ALGOS)
+def test_shipped_config_values_pass_the_check(algo):
+    register()
+    for env_id in [*REQUIRED_ENVS, *MUJOCO_ENVS]:
+        check_train_arguments(["--algo", algo, "--env", env_id])
 
 
 def test_zoo_algorithms_keep_their_configs(tmp_path):

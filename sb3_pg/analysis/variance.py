@@ -43,6 +43,7 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.preprocessing import preprocess_obs
 
 from sb3_pg.common.diagnostics import group_weights, per_step_log_prob_gradients
+from sb3_pg.common.policies import ActorPolicy
 
 UNBIASED = ("episode return", "reward-to-go", "mean baseline", "optimal constant baseline", "value baseline")
 REFERENCE = "reward-to-go"
@@ -411,7 +412,8 @@ def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tu
         return model.policy, None, f"fresh {algo} policy (seed {seed})"
     model = algos[algo].load(checkpoint, device="cpu")
     policy = model.policy
-    has_critic = hasattr(policy, "predict_values") and algo != "reinforce"
+    # Actor-only policies (REINFORCE's, and ReinforceBaseline's with a constant baseline) have no value network
+    has_critic = hasattr(policy, "predict_values") and not isinstance(policy, ActorPolicy)
     value_fn = policy.predict_values if has_critic else None  # type: ignore[attr-defined]
     return policy, value_fn, f"{algo} checkpoint {checkpoint}"
 
@@ -437,6 +439,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when an unbiased estimator's mean differs")
     args = parser.parse_args(argv)
 
+    for flag, value, low in (
+        ("--batches", args.batches, 2),
+        ("--episodes", args.episodes, 1),
+        ("--fit-episodes", args.fit_episodes, 2),
+    ):
+        if value < low:
+            parser.error(f"{flag} {value}: must be >= {low}")
+    for flag, value in (("--gamma", args.gamma), *(("--lambdas", lam) for lam in args.lambdas)):
+        if not 0 <= value <= 1:
+            parser.error(f"{flag} {value}: must be in [0, 1]")
     if args.checkpoint is not None and not Path(args.checkpoint).is_file():
         parser.error(f"--checkpoint {args.checkpoint}: no such file")
     if args.env not in gym.registry:
@@ -445,9 +457,18 @@ def main(argv: list[str] | None = None) -> int:
         policy, value_fn, source = load_policy(args.algo, args.env, args.checkpoint, args.seed)
     except ValueError as error:
         parser.error(str(error))
+    env = gym.make(args.env)
+    for kind, ours, theirs in (
+        ("observation", policy.observation_space, env.observation_space),
+        ("action", policy.action_space, env.action_space),
+    ):
+        if ours != theirs:
+            parser.error(
+                f"--checkpoint {args.checkpoint} does not match --env {args.env}: "
+                f"its {kind} space is {ours}, the env's is {theirs}"
+            )
     if args.fit_value:
         value_fn = None
-    env = gym.make(args.env)
     results = analyse(
         policy,
         env,

@@ -8,13 +8,16 @@ Every flag of the corresponding RL-Zoo script is accepted and passed on unchange
 our algorithms and no ``--conf-file``, our shipped config (``zoo_configs/<algo>.yml``) is used; RL-Zoo's own
 algorithms (``ppo``, ``a2c``, ``trpo``, ...) keep RL-Zoo's configs, so one command line serves comparisons.
 Before training, the config block for the env is checked: an unknown algo or env, a missing block (and no
-``default:``), or a key the algorithm does not accept stop with a message naming the key and the file.
+``default:``), or a key the algorithm does not accept stop with a message naming the key and the file; for our
+algorithms, so do values the algorithm refuses (the config block with the ``-params`` overrides), before RL-Zoo
+builds any env.
 """
 
 import argparse
 import difflib
 import importlib
 import inspect
+import re
 import runpy
 import sys
 from pathlib import Path
@@ -46,6 +49,8 @@ ZOO_KEYS = {
     "noise_type",
     "noise_std",
 }
+# Keys whose strings RL-Zoo turns into schedules ("lin_3e-3": linear from 3e-3; its _preprocess_schedules)
+SCHEDULE_KEYS = ("learning_rate", "clip_range", "clip_range_vf", "delta_std")
 USAGE = f"""usage: sb3-pg COMMAND [ARGS ...]    (or: python -m sb3_pg.zoo COMMAND [ARGS ...])
 
 RL-Zoo with sb3_pg's algorithms ({", ".join(ALGOS)}) and configs.
@@ -93,14 +98,53 @@ def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, 
     raise ConfigError(f"{path} has no block for {env_id!r} and no 'default:' block; its blocks: {sorted(config)}")
 
 
+def _check_values(algo_class: type[Any], block: dict[str, Any], source: str, overrides: dict[str, Any]) -> None:
+    """
+    Build the algorithm as RL-Zoo will (without an env or networks), so that it refuses bad values now.
+
+    :param algo_class: One of our algorithms (its constructor checks its arguments before it needs an env)
+    :param block: The config block RL-Zoo reads
+    :param source: Where the block comes from (file and block name, for the message)
+    :param overrides: The ``-params`` key:value pairs, evaluated
+    :raises ConfigError: a value the algorithm refuses, with where each setting it names comes from
+    """
+    hyperparams = {**block, **overrides}
+    kwargs = {key: value for key, value in hyperparams.items() if key not in {*ZOO_KEYS, "policy", "policy_kwargs"}}
+    for key in SCHEDULE_KEYS:
+        if isinstance(kwargs.get(key), str):
+            try:
+                _, start = kwargs[key].split("_")
+                kwargs[key] = float(start)
+            except ValueError as error:
+                where = "--hyperparams" if key in overrides else source
+                raise ConfigError(
+                    f"{key}={kwargs[key]!r} from {where}: RL-Zoo reads a string as a schedule, "
+                    "'<kind>_<start value>' (e.g. 'lin_3e-3')"
+                ) from error
+    try:
+        algo_class(hyperparams.get("policy", "MlpPolicy"), env=None, _init_setup_model=False, **kwargs)
+    except (ValueError, TypeError) as error:
+        notes = []
+        defaults = inspect.signature(algo_class.__init__).parameters
+        for key in block:
+            if key in kwargs and key not in overrides and re.search(rf"\b{key}\b", str(error)):
+                how = (
+                    f"unset it with -params {key}:None"
+                    if defaults[key].default is None
+                    else f"override it with -params {key}:VALUE"
+                )
+                notes.append(f"\n{key}={block[key]!r} comes from {source}; {how}")
+        raise ConfigError(f"{algo_class.__name__} refuses the hyperparameters: {error}{''.join(notes)}") from error
+
+
 def check_train_arguments(args: list[str]) -> list[str]:
     """
     Check a ``train`` command line and return it with our config added where none is given.
 
     :param args: the arguments after ``train``
     :return: the arguments to hand to RL-Zoo's ``train``
-    :raises ConfigError: unknown algo or env, no config block for the env, or a config key the algorithm
-        does not accept
+    :raises ConfigError: unknown algo or env, no config block for the env, a config key the algorithm does not
+        accept, or (for our algorithms) a value it refuses
     """
     import gymnasium as gym
     import rl_zoo3.import_envs  # noqa: F401  (RL-Zoo's extra envs, as its train registers them)
@@ -134,7 +178,8 @@ def check_train_arguments(args: list[str]) -> list[str]:
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return args  # the constructor takes any keyword
     accepted = (set(parameters) - {"self", "env"}) | ZOO_KEYS
-    sources = [(key, f"{parsed.conf_file} (block {block_name!r})") for key in block]
+    block_source = f"{parsed.conf_file} (block {block_name!r})"
+    sources = [(key, block_source) for key in block]
     sources += [(key, "--hyperparams") for key in parsed.hyperparams]
     for key, source in sources:
         if key not in accepted:
@@ -144,6 +189,8 @@ def check_train_arguments(args: list[str]) -> list[str]:
                 f"{algo_class.__name__} does not accept the hyperparameter {key!r} from {source}{hint}\n"
                 f"accepted: {', '.join(sorted(accepted))}"
             )
+    if parsed.algo in ALGOS:
+        _check_values(algo_class, block, block_source, parsed.hyperparams)
     return args
 
 
