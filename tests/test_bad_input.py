@@ -228,3 +228,11 @@ def test_tnpg_warns_on_a_batch_larger_than_the_rollout_and_a_thin_fisher_sample(
         TNPG("MlpPolicy", "CartPole-v1", n_steps=256, batch_size=512)
     with pytest.warns(UserWarning, match="sub_sampling_factor=16 leaves 16 of the 256 samples"):
         TNPG("MlpPolicy", "CartPole-v1", n_steps=256, batch_size=64, sub_sampling_factor=16)
+
+
+def test_a_batch_past_the_budget_keeps_the_schedule_s_last_value():
+    """Complete episodes can take the last batch past total_timesteps: a linear schedule must not turn negative."""
+    model = Reinforce("MlpPolicy", ScriptedEpisodeEnv(lengths=[7]), n_episodes=2, learning_rate=lambda p: 1e-3 * p)
+    model.learn(20)
+    assert model.num_timesteps == 28 and model._current_progress_remaining < 0  # two batches of 2 x 7 steps
+    assert model.logger.name_to_value["train/learning_rate"] == 0.0

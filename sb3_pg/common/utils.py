@@ -30,7 +30,9 @@ def check_step_size(name: str, value: Any) -> None:
 class CheckedSchedule(FloatSchedule):
     """
     SB3's ``FloatSchedule`` (a constant or a schedule, as a float) that refuses a value that is negative or not
-    finite when the algorithm asks for it, with a ValueError naming the parameter and the progress.
+    finite when the algorithm asks for it, with a ValueError naming the parameter and the progress. The progress
+    remaining is clipped to [0, 1]: Reinforce's last batch of complete episodes may end past ``total_timesteps``,
+    where a linear schedule would turn negative.
 
     :param name: The parameter the schedule sets (for the message)
     :param value_schedule: Constant value or callable schedule
@@ -42,6 +44,8 @@ class CheckedSchedule(FloatSchedule):
         self.name = name
 
     def __call__(self, progress_remaining: float) -> float:
+        # A batch of complete episodes can end past the budget (progress below 0): the schedule's last value holds
+        progress_remaining = min(max(progress_remaining, 0.0), 1.0)
         value = super().__call__(progress_remaining)
         if not 0 <= value < math.inf:
             raise ValueError(
