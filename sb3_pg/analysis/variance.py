@@ -39,7 +39,7 @@ from gymnasium import spaces
 from sb3_contrib import TRPO
 from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.preprocessing import preprocess_obs
 
 from sb3_pg.common.diagnostics import group_weights, per_step_log_prob_gradients
@@ -83,7 +83,7 @@ class EstimatorResult:
     mean_agrees: bool
 
 
-def collect_episodes(policy: BasePolicy, env: gym.Env, n_episodes: int, seed: int) -> Episodes:
+def collect_episodes(policy: ActorCriticPolicy, env: gym.Env, n_episodes: int, seed: int) -> Episodes:
     """
     Run the stochastic policy for complete episodes (Box actions are clipped for the env, the sampled ones kept).
 
@@ -100,8 +100,8 @@ def collect_episodes(policy: BasePolicy, env: gym.Env, n_episodes: int, seed: in
         while not done:
             with th.no_grad():
                 obs_tensor = policy.obs_to_tensor(obs)[0]
-                action = policy.get_distribution(obs_tensor).get_actions()[0].cpu()  # type: ignore[attr-defined]
-            env_action = action.numpy()
+                action = policy.get_distribution(obs_tensor).get_actions()[0].cpu()
+            env_action: Any = action.numpy()
             if isinstance(env.action_space, spaces.Box):
                 env_action = np.clip(env_action, env.action_space.low, env.action_space.high)
             elif isinstance(env.action_space, spaces.Discrete):
@@ -192,7 +192,9 @@ def fit_value_function(
     return _Scaled()
 
 
-def per_episode_samples(policy: BasePolicy, episodes: Episodes, weights: th.Tensor, chunk_steps: int = 4096) -> th.Tensor:
+def per_episode_samples(
+    policy: ActorCriticPolicy, episodes: Episodes, weights: th.Tensor, chunk_steps: int = 4096
+) -> th.Tensor:
     """
     E x M x P: sample i of weighting e is sum_{t in episode i} weights[e, t] grad log pi(a_t|s_t).
     Computed a chunk of whole episodes at a time, so the T x P per-step gradients are never all in memory.
@@ -241,7 +243,7 @@ def same_mean_p_value(differences: th.Tensor) -> tuple[float, float]:
 def estimator_weights(
     episodes: Episodes,
     fit_episodes: Episodes,
-    policy: BasePolicy,
+    policy: ActorCriticPolicy,
     value_fn: Any,
     gamma: float,
     lambdas: list[float],
@@ -273,7 +275,7 @@ def estimator_weights(
 
 
 def analyse(
-    policy: BasePolicy,
+    policy: ActorCriticPolicy,
     env: gym.Env,
     value_fn: Any | None = None,
     n_batches: int = 50,
@@ -400,7 +402,7 @@ def plot(results: list[EstimatorResult], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tuple[BasePolicy, Any | None, str]:
+def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tuple[ActorCriticPolicy, Any | None, str]:
     """The policy, V(observations) when the checkpoint has a critic (else ``None``) and where they come from."""
     from sb3_pg.zoo.registry import ALGOS
 
@@ -408,13 +410,15 @@ def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tu
     if algo not in algos:
         raise ValueError(f"--algo {algo!r} is not one of {sorted(algos)}")
     if checkpoint is None:
-        model = algos[algo]("MlpPolicy", env_id, seed=seed, device="cpu")
+        algo_class: Any = algos[algo]  # an on-policy algorithm: (policy, env, ...)
+        model = algo_class("MlpPolicy", env_id, seed=seed, device="cpu")
         return model.policy, None, f"fresh {algo} policy (seed {seed})"
     model = algos[algo].load(checkpoint, device="cpu")
     policy = model.policy
+    assert isinstance(policy, ActorCriticPolicy), f"{type(policy).__name__} is not an actor-critic policy"
     # Actor-only policies (REINFORCE's, and ReinforceBaseline's with a constant baseline) have no value network
-    has_critic = hasattr(policy, "predict_values") and not isinstance(policy, ActorPolicy)
-    value_fn = policy.predict_values if has_critic else None  # type: ignore[attr-defined]
+    has_critic = not isinstance(policy, ActorPolicy)
+    value_fn = policy.predict_values if has_critic else None
     return policy, value_fn, f"{algo} checkpoint {checkpoint}"
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import torch as th
 import torch.nn.functional as F
 from stable_baselines3.common.logger import Logger
-from stable_baselines3.common.policies import BasePolicy
+from stable_baselines3.common.policies import ActorCriticPolicy
 from torch.func import functional_call, grad, vmap
 
 
@@ -161,16 +161,16 @@ def _no_distribution_validation() -> Iterator[None]:
 class _LogProb(th.nn.Module):
     """log pi(a|s) of a policy as a module's forward, for ``torch.func.functional_call``."""
 
-    def __init__(self, policy: BasePolicy):
+    def __init__(self, policy: ActorCriticPolicy):
         super().__init__()
         self.policy = policy
 
     def forward(self, observation: th.Tensor, action: th.Tensor) -> th.Tensor:
-        return self.policy.get_distribution(observation).log_prob(action)  # type: ignore[attr-defined]
+        return self.policy.get_distribution(observation).log_prob(action)
 
 
 def per_step_log_prob_gradients(
-    policy: BasePolicy,
+    policy: ActorCriticPolicy,
     observations: th.Tensor,
     actions: th.Tensor,
     params: Iterable[th.Tensor] | None = None,
@@ -188,7 +188,8 @@ def per_step_log_prob_gradients(
     :return: T x P per-step gradients
     """
     if params is None:
-        params = policy.actor_parameters() if hasattr(policy, "actor_parameters") else policy.parameters()
+        actor_parameters = getattr(policy, "actor_parameters", None)
+        params = actor_parameters() if callable(actor_parameters) else policy.parameters()
     params = list(params)
     wanted = {id(p) for p in params}
     # Flattened in the order of params, as batched_gradients does

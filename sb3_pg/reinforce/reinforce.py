@@ -21,7 +21,7 @@ from sb3_pg.common.buffers import (
 )
 from sb3_pg.common.callbacks import check_finite
 from sb3_pg.common.diagnostics import batched_gradients, group_weights, record_gradient_statistics
-from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy
+from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy, SplitActorCriticPolicy
 from sb3_pg.common.utils import (
     CheckedSchedule,
     check_action_space,
@@ -101,6 +101,8 @@ class Reinforce(OnPolicyAlgorithm):
         "MultiInputPolicy": MultiInputActorPolicy,
     }
     rollout_buffer: EpisodicRolloutBuffer  # type: ignore[assignment]
+    # An actor-only policy; ReinforceBaseline's value baseline uses a SplitActorCriticPolicy
+    policy: ActorPolicy | SplitActorCriticPolicy
 
     def __init__(
         self,
@@ -440,6 +442,7 @@ class Reinforce(OnPolicyAlgorithm):
         # Norm before clipping (an infinite threshold measures without clipping)
         grad_norm = th.nn.utils.clip_grad_norm_(self.policy.actor_parameters(), self.max_grad_norm or float("inf"))
         if values is not None and self.max_grad_norm is not None:
+            assert isinstance(self.policy, SplitActorCriticPolicy)  # only a critic gives values
             th.nn.utils.clip_grad_norm_(self.policy.critic_parameters(), self.max_grad_norm)
         self.policy.optimizer.step()
 

@@ -180,6 +180,7 @@ class ReinforceBaseline(Reinforce):
         if self.baseline == "value":
             critic_lr = self.critic_lr_schedule(self._current_progress_remaining)
             self.logger.record("train/critic_learning_rate", critic_lr)
+            assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
             self.policy.set_critic_learning_rate(critic_lr)
 
     def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
@@ -229,6 +230,7 @@ class ReinforceBaseline(Reinforce):
         Regress V(s_t) on the Monte-Carlo returns: ``n_critic_epochs`` full-batch steps in all, the first taken with
         the policy step.
         """
+        assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
         critic_params = self.policy.critic_parameters()
         value_losses = [first_value_loss.item()]
         for _ in range(self.n_critic_epochs - 1):

@@ -85,6 +85,7 @@ class TDActorCritic(OnPolicyAlgorithm):
         "MultiInputPolicy": MultiInputSplitActorCriticPolicy,
     }
     policy: SplitActorCriticPolicy
+    _gradient_discounts: np.ndarray
     # Measuring the KL costs a forward pass, as much as a third of an online update: sample every 10th update
     approx_kl_interval: int = 10
 
@@ -171,7 +172,8 @@ class TDActorCritic(OnPolicyAlgorithm):
             )
         self.critic_lr_schedule = CheckedSchedule("critic_learning_rate", self.critic_learning_rate)
         # I_t of each env for the next step (the textbook's I), carried across updates
-        if getattr(self, "_gradient_discounts", None) is None or len(self._gradient_discounts) != self.n_envs:
+        gradient_discounts = getattr(self, "_gradient_discounts", None)
+        if gradient_discounts is None or len(gradient_discounts) != self.n_envs:
             self._gradient_discounts = np.ones(self.n_envs, dtype=np.float32)
         self._explained_variance_data: list[tuple[np.ndarray, np.ndarray]] = []
 

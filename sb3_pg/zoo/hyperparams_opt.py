@@ -36,7 +36,7 @@ def convert_reinforce_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
 
 def _suggest_reinforce(trial: optuna.Trial, min_episodes_pow: int) -> dict[str, Any]:
     """The search space the two REINFORCE variants share (true values of the transformed ones shown in Optuna)."""
-    sampled = {
+    sampled: dict[str, Any] = {
         # 2**min_episodes_pow to 32 episodes per update (the N of the estimator)
         "n_episodes_pow": trial.suggest_int("n_episodes_pow", min_episodes_pow, 5),
         "one_minus_gamma": trial.suggest_float("one_minus_gamma", 0.0001, 0.1, log=True),
@@ -108,7 +108,7 @@ def sample_td_actor_critic_params(trial: optuna.Trial, n_actions: int, n_envs: i
     :param additional_args: unused
     :return: keyword arguments of ``TDActorCritic``
     """
-    sampled = {
+    sampled: dict[str, Any] = {
         "learning_rate": trial.suggest_float("learning_rate", 1e-5, 3e-3, log=True),
         "critic_learning_rate": trial.suggest_float("critic_learning_rate", 1e-5, 1e-2, log=True),
         "n_steps": trial.suggest_categorical("n_steps", [1, 2, 4, 8, 16]),
