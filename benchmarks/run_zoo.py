@@ -16,6 +16,14 @@ Tianshou's metric), mean over the whole curve (Duan et al.'s metric), wall-clock
     python benchmarks/run_zoo.py --envs CartPole-v1 --algos reinforce --params learning_rate:0.002 --tag lr2e-3
     python benchmarks/run_zoo.py --envs CartPole-v1 --algos reinforce a2c --summary-only
     python benchmarks/run_zoo.py --envs HalfCheetah-v5 Hopper-v5 Walker2d-v5 --algos tnpg trpo --seeds 2 3 4 --eval-freq 10000
+    python benchmarks/run_zoo.py --envs LunarLander-v3 --algos reinforce_baseline tnpg ppo --jobs 4
+
+Scaling out: ``--jobs N`` trains N runs at once (one process each). Several workers, on one machine or on machines
+sharing ``--out-dir`` (e.g. over NFS), can run the same command: before a run a worker claims it by creating
+``<run file>.claim`` (host, pid, time) with an exclusive create, so no run is done twice; the claim is refreshed while
+the run goes on and removed once the run is stored or has failed. A claim not refreshed for ``--claim-timeout``
+seconds (its worker died) is taken over. A run that fails is reported and the others go on; the exit status is then 1.
+Runs claimed by a worker still at work are left out of this worker's summary: ``--summary-only`` once all are done.
 
 MuJoCo (pip install "sb3-pg[mujoco]"): RL-Zoo 2.9 tunes the -v4 envs; its own algorithms (trpo, ppo, ...) run on -v5
 with RL-Zoo's block of the -v4 env (stored in the run's "config").
@@ -23,10 +31,16 @@ with RL-Zoo's block of the -v4 env (stored in the run's "config").
 
 import argparse
 import json
+import os
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import uuid
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -77,6 +91,206 @@ def run_file(out_dir: Path, algo: str, env_id: str, seed: int, tag: str) -> Path
     return out_dir / f"{algo}{'-' + tag if tag else ''}_{env_id}_{seed}.json"
 
 
+def claim_file(path: Path) -> Path:
+    """The claim of the run stored at ``path``: ``<run file>.claim``."""
+    return path.with_name(path.name + ".claim")
+
+
+def _age(path: Path) -> float | None:
+    """Seconds since ``path`` was last written (or refreshed), None if it does not exist."""
+    try:
+        return time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return None
+
+
+def _read_claim(claim: Path) -> dict:
+    """What a claim holds (host, pid, time, token); empty if it is gone or still being written."""
+    try:
+        return json.loads(claim.read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _remove_stale(claim: Path, timeout: float) -> bool:
+    """
+    Remove ``claim`` if it is stale (not refreshed for ``timeout`` seconds). Workers that find the same stale claim
+    take turns through an exclusive ``<run file>.takeover.claim``, and each checks the claim again while holding it,
+    so a claim that another worker has just taken over is never removed.
+
+    :return: whether the claim was removed
+    """
+    takeover = claim.with_name(claim.name.removesuffix(".claim") + ".takeover.claim")
+    try:
+        os.close(os.open(takeover, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+    except FileExistsError:
+        age = _age(takeover)
+        if age is not None and age > timeout:  # left by a worker that died while taking over
+            takeover.unlink(missing_ok=True)
+        return False
+    try:
+        age = _age(claim)
+        if age is None or age <= timeout:
+            return False
+        claim.unlink(missing_ok=True)
+        return True
+    finally:
+        takeover.unlink(missing_ok=True)
+
+
+def try_claim(path: Path, timeout: float) -> str | None:
+    """
+    Claim the run stored at ``path`` for this worker: create ``<run file>.claim`` atomically (``O_CREAT | O_EXCL``,
+    also on NFS v3+) holding host, pid, time and a token; a stale claim (not refreshed for ``timeout`` seconds) is
+    taken over.
+
+    :param path: the run's result file
+    :param timeout: seconds after which a claim not refreshed is stale
+    :return: the claim's token (to refresh and release it), None if another worker holds the run
+    """
+    claim = claim_file(path)
+    token = uuid.uuid4().hex
+    owner = {
+        "host": socket.gethostname(),
+        "pid": os.getpid(),
+        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    for _ in range(3):
+        try:
+            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            age = _age(claim)
+            if age is None:  # released meanwhile
+                continue
+            if age <= timeout or not _remove_stale(claim, timeout):
+                return None
+            continue
+        with os.fdopen(fd, "w") as file:
+            json.dump({**owner, "token": token}, file)
+        return token
+    return None
+
+
+def release_claim(path: Path, token: str) -> None:
+    """Remove the claim of the run stored at ``path`` if it is still this worker's (``token``)."""
+    claim = claim_file(path)
+    if _read_claim(claim).get("token") == token:
+        claim.unlink(missing_ok=True)
+
+
+class ClaimKeeper:
+    """
+    Keeps this worker's claims fresh: a thread touches each held claim every ``interval`` seconds, so that a run
+    longer than ``--claim-timeout`` is not taken over while its worker lives.
+
+    :param interval: seconds between refreshes
+    """
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._held: dict[Path, str] = {}
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._refresh, daemon=True)
+
+    def __enter__(self) -> "ClaimKeeper":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def hold(self, path: Path, token: str) -> None:
+        with self._lock:
+            self._held[path] = token
+
+    def drop(self, path: Path) -> None:
+        with self._lock:
+            self._held.pop(path, None)
+
+    def _refresh(self) -> None:
+        while not self._stop.wait(self.interval):
+            with self._lock:
+                held = dict(self._held)
+            for path, token in held.items():
+                claim = claim_file(path)
+                if _read_claim(claim).get("token") == token:
+                    os.utime(claim)
+                else:
+                    print(f"[warning] {claim.name}: no longer this worker's claim (taken over?)", file=sys.stderr, flush=True)
+                    self.drop(path)
+
+
+def claim_and_train(path: Path, algo: str, env_id: str, seed: int, args: argparse.Namespace, keeper: ClaimKeeper) -> str:
+    """
+    Claim one run, train it and store it (written whole, then renamed into place), then release the claim, also
+    when training fails.
+
+    :return: "done", "stored" (another worker stored it meanwhile) or "claimed" (another worker holds it)
+    """
+    token = try_claim(path, args.claim_timeout)
+    if token is None:
+        return "claimed"
+    keeper.hold(path, token)
+    try:
+        if path.exists():
+            return "stored"
+        run = train(algo, env_id, seed, args)
+        partial = path.with_name(f".{path.name}.{token}.tmp")
+        try:
+            partial.write_text(json.dumps(run))
+            os.replace(partial, path)
+        finally:
+            partial.unlink(missing_ok=True)
+        return "done"
+    finally:
+        keeper.drop(path)
+        release_claim(path, token)
+
+
+def print_run(status: str, path: Path) -> None:
+    run = json.loads(path.read_text())
+    final = np.mean([v for _, v in run["curve"][-3:]])
+    print(f"[{status}] {path.name}: final {final:.1f}, {run['seconds']:.0f} s", flush=True)
+
+
+def run_all(keys: list[tuple[str, str, int]], out_dir: Path, args: argparse.Namespace) -> list[str]:
+    """
+    Train the runs of ``keys`` (env, algo, seed) not yet stored, ``args.jobs`` at a time, each claimed first.
+
+    :return: the names of the runs that failed
+    """
+    failed = []
+    with ClaimKeeper(min(60.0, args.claim_timeout / 4)) as keeper, ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures: dict[Future, Path] = {}
+        for env_id, algo, seed in keys:
+            path = run_file(out_dir, algo, env_id, seed, args.tag)
+            if path.exists():
+                print_run("stored", path)
+            else:
+                futures[pool.submit(claim_and_train, path, algo, env_id, seed, args, keeper)] = path
+        try:
+            for future in as_completed(futures):
+                path = futures[future]
+                try:
+                    status = future.result()
+                except Exception as error:
+                    failed.append(path.name)
+                    print(f"[failed] {path.name}: {error}", file=sys.stderr, flush=True)
+                    continue
+                if status == "claimed":
+                    owner = _read_claim(claim_file(path))
+                    print(f"[claimed] {path.name}: by {owner.get('host')} pid {owner.get('pid')} since {owner.get('time')}")
+                else:
+                    print_run(status, path)
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            raise
+    return failed
+
+
 def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
     """One training run through the CLI; its evaluation curve read from RL-Zoo's ``evaluations.npz``."""
     with tempfile.TemporaryDirectory() as log_folder:
@@ -116,7 +330,12 @@ def summarize(runs: list[dict], threshold: float) -> dict:
     }
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """
+    Train the runs not yet stored and print the summary of all stored ones.
+
+    :param argv: command line without the program name (default: ``sys.argv[1:]``)
+    """
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--envs", nargs="+", default=["CartPole-v1"], choices=list(THRESHOLDS))
     parser.add_argument("--algos", nargs="+", default=["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg"])
@@ -128,9 +347,21 @@ def main() -> None:
     parser.add_argument("--tag", default="", help="name of a variant (with --params), part of the run files' names")
     parser.add_argument("--out-dir", default="benchmarks/results/zoo")
     parser.add_argument("--summary-only", action="store_true", help="print the summary of stored runs, train nothing")
-    args = parser.parse_args()
+    parser.add_argument("--jobs", type=int, default=1, help="runs trained at once, one process each")
+    parser.add_argument(
+        "--claim-timeout",
+        type=float,
+        default=900.0,
+        help="seconds after which a run's claim that its worker stopped refreshing is taken over (default: 900)",
+    )
+    args = parser.parse_args(argv)
+    if args.jobs < 1 or args.claim_timeout <= 0:
+        parser.error("--jobs must be >= 1 and --claim-timeout > 0")
     out_dir = Path(args.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+
+    keys = [(env_id, algo, seed) for env_id in args.envs for algo in args.algos for seed in args.seeds]
+    failed = [] if args.summary_only else run_all(keys, out_dir, args)
 
     rows = []
     for env_id in args.envs:
@@ -138,16 +369,12 @@ def main() -> None:
             runs = []
             for seed in args.seeds:
                 path = run_file(out_dir, algo, env_id, seed, args.tag)
-                if not path.exists() and not args.summary_only:
-                    path.write_text(json.dumps(train(algo, env_id, seed, args)))
-                    status = "done"
-                else:
-                    status = "stored" if path.exists() else "missing"
                 if path.exists():
-                    run = json.loads(path.read_text())
-                    runs.append(run)
-                    final = np.mean([v for _, v in run["curve"][-3:]])
-                    print(f"[{status}] {path.name}: final {final:.1f}, {run['seconds']:.0f} s", flush=True)
+                    runs.append(json.loads(path.read_text()))
+                    if args.summary_only:
+                        print_run("stored", path)
+                elif args.summary_only:
+                    print(f"[missing] {path.name}")
             if runs:
                 rows.append((env_id, algo + (f" ({args.tag})" if args.tag else ""), summarize(runs, THRESHOLDS[env_id])))
 
@@ -160,6 +387,8 @@ def main() -> None:
             f"{env_id} ({THRESHOLDS[env_id]:g}) | {algo} | {summary['budget']} | {summary['reached']} | {summary['steps']}"
             f" | {summary['final']} | {summary['max']} | {summary['curve_mean']} | {summary['seconds']}"
         )
+    if failed:
+        sys.exit(f"{len(failed)} run(s) failed: {', '.join(failed)}")
 
 
 if __name__ == "__main__":
