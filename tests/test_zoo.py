@@ -207,6 +207,13 @@ def test_shipped_setting_in_the_way_is_named(tmp_path, monkeypatch):
     assert check_train_arguments(args) == [*args, "--conf-file", str(config_path("reinforce"))]
 
 
+def test_params_evaluate_in_rl_zoo_s_namespace():
+    """-params values may use what RL-Zoo's own evaluation has (nn, th), as in RL-Zoo's documented examples."""
+    register()
+    args = ["--algo", "tnpg", "--env", "CartPole-v1", "-params", "policy_kwargs:dict(activation_fn=nn.Tanh, net_arch=[8])"]
+    assert check_train_arguments(args)[: len(args)] == args
+
+
 @pytest.mark.parametrize("algo", OUR_ALGOS)
 def test_shipped_config_values_pass_the_check(algo):
     register()

@@ -72,12 +72,15 @@ def _train_arguments(args: list[str]) -> argparse.Namespace:
     parser.add_argument("-params", "--hyperparams", nargs="+", default=[])
     parser.add_argument("--gym-packages", nargs="+", default=[])
     parsed = parser.parse_known_args(args)[0]
-    # key:value pairs whose values RL-Zoo evaluates as Python (its StoreDict): check they evaluate
+    # key:value pairs whose values RL-Zoo evaluates as Python (its StoreDict, in its own module, where nn, th and
+    # the schedules are defined): check they evaluate, in the same namespace
+    import rl_zoo3.utils
+
     overrides = {}
     for pair in parsed.hyperparams:
         key, _, value = pair.partition(":")
         try:
-            overrides[key] = eval(value)
+            overrides[key] = eval(value, dict(vars(rl_zoo3.utils)))
         except Exception as error:
             raise ConfigError(
                 f"--hyperparams {pair!r}: RL-Zoo evaluates the value as Python and it fails ({error!r}); "
