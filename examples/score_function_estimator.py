@@ -1,5 +1,6 @@
 """
-A gradient from function values alone (seed 000, note 6): the score-function estimator.
+A gradient from function values alone: the score-function estimator (the "fun fact" among the hints of
+"Understanding Policy Gradients").
 
     python examples/score_function_estimator.py [--seed 0] [--out docs/insight_score_function.png]
 

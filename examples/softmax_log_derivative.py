@@ -1,5 +1,6 @@
 """
-Why grad log pi does not favour unlikely actions (seed 004): the 1/pi factor cancels the softmax Jacobian's pi.
+Why grad log pi does not favour unlikely actions: the 1/pi factor cancels the softmax Jacobian's pi (the Q&A thread
+asking why a sampled action's gradient seems to strengthen the other actions).
 
     python examples/softmax_log_derivative.py [--out docs/insight_softmax_log_derivative.png]
 

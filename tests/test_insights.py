@@ -123,7 +123,7 @@ def test_reinforce_learns_a_classifier():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The softmax log-derivative (seed 004)
+# The softmax log-derivative (the Q&A thread asking why a sampled action's gradient seems to strengthen the others)
 
 
 def test_log_softmax_gradient_is_onehot_minus_pi():
@@ -134,7 +134,7 @@ def test_log_softmax_gradient_is_onehot_minus_pi():
     th.testing.assert_close(jacobian, th.eye(6, dtype=th.float64) - pi[:, None], rtol=0, atol=1e-12)
 
 
-def test_the_worked_example_of_seed_004():
+def test_the_worked_example_of_the_softmax_q_and_a():
     pi = th.tensor([0.5, 0.1, 0.1, 0.1, 0.1, 0.1], dtype=th.float64)
     softmax_jacobian = th.autograd.functional.jacobian(lambda z: F.softmax(z, dim=0), pi.log())  # d pi_i / d z_j
     assert softmax_jacobian[0, 0].item() == pytest.approx(0.5 * 0.5)
@@ -160,7 +160,7 @@ def test_the_worked_example_of_seed_004():
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The score-function estimator (seed 000, note 6)
+# The score-function estimator (the "fun fact" among the hints of "Understanding Policy Gradients")
 
 
 def _within(samples: np.ndarray, value: float, n_standard_errors: float = 4.5) -> bool:
