@@ -1,0 +1,151 @@
+"""
+benchmarks/report.py: the results tables in README.md and docs/ are what the stored runs give (``--check``), the
+check fails, naming the table, when a stored run changes, and the report is deterministic.
+"""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Few bootstrap resamples where a test regenerates its own copy first (the repository's tables use the default)
+REPS = ["--reps", "100"]
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+report = pytest.importorskip("report", reason="benchmarks/report.py needs rliable (pip install -e '.[test]')")
+
+
+def run_report(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    """``python benchmarks/report.py ARGS`` in this process: (exit status, stdout, stderr)."""
+    capsys.readouterr()
+    status = report.main(list(args))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+@pytest.fixture
+def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
+    """README.md, docs/*.md and the stored runs copied to a folder of their own, regenerated with few resamples."""
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / "README.md", tmp_path / "README.md")
+    for page in (ROOT / "docs").glob("*.md"):
+        shutil.copy(page, tmp_path / "docs" / page.name)
+    results = tmp_path / "benchmarks" / "results"
+    results.mkdir(parents=True)
+    shutil.copytree(ROOT / report.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.claim", "*.tmp"))
+    shutil.copy(ROOT / report.RANDOM_SCORES, results / "random_scores.json")
+    status, _, err = run_report(capsys, "--root", str(tmp_path), *REPS, "--no-figures")
+    assert status == 0, err
+    return tmp_path
+
+
+def test_repository_tables_match_stored_runs(capsys: pytest.CaptureFixture):
+    status, out, err = run_report(capsys, "--check")
+    assert status == 0, out + err
+    assert "every results table matches the stored runs" in out
+
+
+def changed_tables(err: str) -> set[str]:
+    return {line.split(" differs")[0] for line in err.splitlines() if "differs from the stored runs" in line}
+
+
+def change_run(path: Path) -> None:
+    """Lower a stored run's last evaluation by far, so that its final evaluation (mean of the last 3) drops."""
+    stored = json.loads(path.read_text())
+    stored["curve"][-1][1] -= 1000.0
+    path.write_text(json.dumps(stored))
+
+
+def test_check_fails_naming_the_table_of_a_changed_run(copy_root: Path, capsys: pytest.CaptureFixture):
+    runs_dir = copy_root / report.RUNS_DIR
+    args = ("--check", "--root", str(copy_root), "--runs-dir", str(runs_dir), *REPS)
+    assert run_report(capsys, *args)[0] == 0
+
+    # A run of the sweep, in one table only
+    change_run(runs_dir / "reinforce-ep8-lr2e-3_CartPole-v1_0.json")
+    status, _, err = run_report(capsys, *args)
+    assert status == 1
+    assert changed_tables(err) == {"docs/reinforce.md: table <!-- results:CartPole-v1 -->"}
+    assert "-| Reinforce, 8 episodes, constant 2e-3 |" in err  # the diff of the row
+
+    # A shipped config's run: its README table and the across-env summaries it enters (where their numbers move)
+    change_run(runs_dir / "tnpg_Pendulum-v1_0.json")
+    status, _, err = run_report(capsys, *args)
+    assert status == 1
+    named = changed_tables(err)
+    assert "README.md: table <!-- results:classic-control -->" in named
+    across_envs = {f"docs/results.md: table <!-- results:{marker} -->" for marker in ("aggregate", "improvement")}
+    assert named - {"docs/reinforce.md: table <!-- results:CartPole-v1 -->"} - across_envs == {
+        "README.md: table <!-- results:classic-control -->"
+    }
+
+
+def test_report_is_deterministic(capsys: pytest.CaptureFixture):
+    first, second = (run_report(capsys, "--print", *REPS) for _ in range(2))
+    assert first[0] == 0, first[2]
+    assert first[1] == second[1]
+    report._estimates.clear()  # computed afresh, not from the cache
+    assert run_report(capsys, "--print", *REPS)[1] == first[1]
+
+
+def test_missing_and_unknown_markers_are_errors(copy_root: Path, capsys: pytest.CaptureFixture):
+    readme = copy_root / "README.md"
+    readme.write_text(readme.read_text().replace("<!-- results:CartPole-v1 -->", "<!-- results:CartPole-v0 -->", 1))
+    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
+    assert status == 1
+    assert "README.md: no table is defined for the markers ['CartPole-v0'] (report.py's TABLES)" in err
+    assert "README.md: the markers ['CartPole-v1'] are missing" in err
+
+
+def test_row_without_runs_is_an_error(copy_root: Path, capsys: pytest.CaptureFixture):
+    for path in (copy_root / report.RUNS_DIR).glob("tnpg-damping0.001_CartPole-v1_*.json"):
+        path.unlink()
+    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
+    assert status == 1
+    assert "docs/tnpg.md CartPole-v1: no stored runs tnpg-damping0.001_CartPole-v1_*.json" in err
+
+
+def test_placeholder_table_appears_with_its_marker_and_runs(copy_root: Path, capsys: pytest.CaptureFixture):
+    """A MuJoCo table is written only where its marker is, with the rows that have stored runs."""
+    curve = [[10_000 * (i + 1), float(100 * i)] for i in range(10)]
+    for seed in (0, 1):
+        run = {"algo": "tnpg", "env": "Hopper-v5", "seed": seed, "command": [], "curve": curve, "seconds": 1.0}
+        (copy_root / report.RUNS_DIR / f"tnpg_Hopper-v5_{seed}.json").write_text(json.dumps(run))
+    page = copy_root / "docs" / "tnpg.md"
+    assert run_report(capsys, "--root", str(copy_root), *REPS, "--no-figures")[0] == 0
+    assert "results:Hopper-v5" not in page.read_text()
+
+    page.write_text(page.read_text() + "\n<!-- results:Hopper-v5 -->\n<!-- /results -->\n")
+    status, _, err = run_report(capsys, "--root", str(copy_root), *REPS, "--no-figures")
+    assert status == 0, err
+    block = page.read_text().split("<!-- results:Hopper-v5 -->")[1].split("<!-- /results -->")[0]
+    assert "| config | budget | final eval | max eval | mean over the curve | IQM of final eval [95% CI] |" in block
+    assert "| TNPG, shipped config | 100k | 800 [800, 800] | 900 [900, 900] | 450 [450, 450] | 800 [800, 800] |" in block
+    assert "TRPO" not in block  # no stored runs
+
+
+def test_final_eval_and_summary_agree():
+    """The IQM's per-run final evaluation is run_zoo's "final": the medians agree."""
+    runs = report.load_runs(ROOT / report.RUNS_DIR)
+    for (name, env), group in runs.items():
+        summary = report.summarize(group, report.THRESHOLDS[env])
+        median = float(np.median([report.final_eval(run) for run in group]))
+        assert summary["final"].split(" ")[0] == f"{median:.1f}", (name, env)
+
+
+def test_number_formats():
+    assert report.number(500.0) == "500"
+    assert report.number(-84.04) == "-84"
+    assert report.number(-0.04) == "0"
+    assert report.number(499.66) == "499.7"
+    assert report.steps(12_500) == "12.5k"
+    assert report.steps(49_920) == "49.9k"
+    assert report.budget(499_200) == "500k"
+    assert report.budget(1_003_392) == "1M"
+    assert report.median_range("30000 [15000, 40000]", 5, report.steps) == "30k [15k, 40k]"
+    assert report.median_range("70000 [70000, 70000]", 1, report.steps) == "70k"
+    assert report.median_range("-", 0, report.steps) == "-"
