@@ -1,5 +1,6 @@
 """RL-Zoo integration: registration, shipped configs, Optuna samplers, the CLI (train, enjoy, -optimize, -i, --track)."""
 
+import inspect
 import os
 import re
 import struct
@@ -22,7 +23,7 @@ from stable_baselines3.common.env_util import make_vec_env
 
 from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 from sb3_pg.zoo import ALGOS, config_dir, config_path, register
-from sb3_pg.zoo.cli import check_train_arguments, main
+from sb3_pg.zoo.cli import check_train_arguments, main, zoo_keys
 from sb3_pg.zoo.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER
 
 OUR_ALGOS = list(ALGOS)
@@ -66,14 +67,40 @@ def test_register_is_idempotent_and_reaches_every_copy():
     assert (len(rl_zoo3.ALGOS), len(rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER)) == sizes
     expected = dict(reinforce=Reinforce, reinforce_baseline=ReinforceBaseline, td_actor_critic=TDActorCritic, tnpg=TNPG)
     for module in (rl_zoo3, rl_zoo3.utils, rl_zoo3.train, rl_zoo3.exp_manager, rl_zoo3.enjoy):
+        # register() updates RL-Zoo's registries in place: every module must bind the same dict, not a copy
+        assert module.ALGOS is rl_zoo3.utils.ALGOS
         for name, algo_class in expected.items():
             assert module.ALGOS[name] is algo_class
         # RL-Zoo's own algorithms are still there
         assert "ppo" in module.ALGOS and "trpo" in module.ALGOS
+    assert rl_zoo3.exp_manager.HYPERPARAMS_SAMPLER is rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER
+    assert rl_zoo3.exp_manager.HYPERPARAMS_CONVERTER is rl_zoo3.hyperparams_opt.HYPERPARAMS_CONVERTER
     for module in (rl_zoo3.hyperparams_opt, rl_zoo3.exp_manager):
         for name in expected:
             assert module.HYPERPARAMS_SAMPLER[name] is HYPERPARAMS_SAMPLER[name]
             assert module.HYPERPARAMS_CONVERTER[name] is HYPERPARAMS_CONVERTER[name]
+
+
+RL_ZOO_CONFIGS = sorted((Path(rl_zoo3.__file__).parent / "hyperparams").glob("*.yml"))
+
+
+def test_zoo_keys_are_read_from_rl_zoo():
+    # The keys RL-Zoo's ExperimentManager consumes, as read from its source (a sample that must be there)
+    assert {"n_timesteps", "n_envs", "normalize", "env_wrapper", "callback", "frame_stack", "env_kwargs"} <= zoo_keys()
+
+
+@pytest.mark.parametrize("path", RL_ZOO_CONFIGS, ids=[path.stem for path in RL_ZOO_CONFIGS])
+def test_rl_zoo_s_own_configs_pass_our_key_check(path):
+    """Every key of every block of RL-Zoo's shipped configs is a key RL-Zoo consumes or a constructor argument of
+    that algorithm: the check ``train`` makes before RL-Zoo runs matches RL-Zoo's own configs."""
+    if path.stem not in rl_zoo3.utils.ALGOS:
+        pytest.skip(f"{path.name} is not the config of an RL-Zoo algorithm (--algo {path.stem} does not exist)")
+    accepted = set(inspect.signature(rl_zoo3.utils.ALGOS[path.stem].__init__).parameters) | zoo_keys()
+    config = yaml.safe_load(path.read_text())
+    assert config
+    for block_name, block in config.items():
+        for key in block:
+            assert key in accepted, f"{path.name} block {block_name!r}: {key!r}"
 
 
 @pytest.mark.parametrize("algo", OUR_ALGOS)

@@ -9,9 +9,11 @@ from stable_baselines3.common.type_aliases import MaybeCallback
 
 def check_finite(observations: np.ndarray | dict[str, np.ndarray], rewards: np.ndarray, timestep: int) -> None:
     """
-    Stop with a clear error on NaN or inf rewards or (float) observations from a vectorised step.
+    Raise a ValueError naming the env and the timestep when a reward, or a value of a floating-point observation,
+    is NaN or inf. Integer and boolean observations cannot be either and are not looked at; nor are actions, infos or
+    anything else the env returns.
 
-    :param observations: Observations returned by the step (one row per env)
+    :param observations: Observations returned by the step (one row per env; a dict for Dict spaces)
     :param rewards: Rewards returned by the step
     :param timestep: ``num_timesteps`` after the step, for the message
     """
@@ -37,8 +39,10 @@ def check_finite(observations: np.ndarray | dict[str, np.ndarray], rewards: np.n
 
 class CheckFiniteCallback(BaseCallback):
     """
-    After each env step, stop training with a ``ValueError`` if a reward or an observation (including the final
-    observation of an episode, which the algorithms may bootstrap from) is NaN or inf: nothing is learned from it.
+    After each env step, :func:`check_finite` on the step's rewards and observations and, for each episode that
+    ended, on its final observation (``info["terminal_observation"]``, which the TD targets bootstrap from). The
+    callbacks run before the step is added to the rollout buffer, and :func:`with_finite_check` puts this one before
+    the user's, so training stops with the ``ValueError`` before an update uses the step (earlier updates stay).
     """
 
     def _on_step(self) -> bool:

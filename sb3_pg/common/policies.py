@@ -4,8 +4,9 @@ Policies for the policy-gradient family.
 - :class:`ActorPolicy`: an actor only (no value network), for vanilla REINFORCE. It is SB3's
   ``ActorCriticPolicy`` with the critic removed, so every action distribution, gSDE, the features
   extractors and ``predict()`` work as in SB3, and nothing is computed for a value at each step.
-- :class:`SplitActorCriticPolicy`: SB3's ``ActorCriticPolicy`` whose actor and critic have their own
-  optimizers, so that each can take its own step size (REINFORCE with a learned baseline, TD actor-critic).
+- :class:`SplitActorCriticPolicy`: SB3's ``ActorCriticPolicy`` whose one optimizer has two parameter groups, the
+  actor's and the critic's, so that each can take its own step size (REINFORCE with a learned baseline, TD
+  actor-critic, TNPG's critic).
 """
 
 from collections.abc import Iterable
@@ -24,8 +25,8 @@ def build_optimizer(
     """
     The policy's optimizer. For Adam and AdamW, when the user chose no kernel (``fused`` or ``foreach``), the fused
     kernel where the installed torch has it for these parameters, else torch's default: same update, one kernel per
-    step instead of a Python loop over the parameter tensors (about 20% of a one-step TDActorCritic update on CPU,
-    benchmarks/throughput.py --pair td_actor_critic).
+    step instead of a Python loop over the parameter tensors (``benchmarks/throughput.py`` measures the difference,
+    docs/td_actor_critic.md reports it).
 
     :param optimizer_class: The optimizer class (``policy_kwargs["optimizer_class"]``)
     :param params: Parameters or parameter groups

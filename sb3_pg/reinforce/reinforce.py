@@ -11,7 +11,6 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
-from torch.nn import functional as F
 
 from sb3_pg.common.buffers import (
     RETURN_TYPES,
@@ -19,17 +18,21 @@ from sb3_pg.common.buffers import (
     EpisodicRolloutBuffer,
     EpisodicSamples,
 )
-from sb3_pg.common.callbacks import check_finite
+from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.diagnostics import batched_gradients, group_weights, record_gradient_statistics
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy, SplitActorCriticPolicy
 from sb3_pg.common.utils import (
     CheckedSchedule,
+    approx_kl,
     check_action_space,
     check_entropy_coef,
+    check_finite_loss,
     check_max_grad_norm,
     check_positive_int,
     check_step_size,
     check_unit_interval,
+    clip_gradients,
+    standardize,
     warn_if_cuda_unavailable,
 )
 
@@ -314,8 +317,6 @@ class Reinforce(OnPolicyAlgorithm):
 
             new_obs, rewards, dones, infos = env.step(clipped_actions)
             self.num_timesteps += env.num_envs
-            # Never learn from NaN or inf (the final observations of episodes are not used: no bootstrapping)
-            check_finite(new_obs, rewards, self.num_timesteps)  # type: ignore[arg-type]
 
             callback.update_locals(locals())
             if not callback.on_step():
@@ -371,28 +372,42 @@ class Reinforce(OnPolicyAlgorithm):
                 "or making it) or raise max_episode_steps."
             )
 
-    def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
+    def _log_gradient_noise(self, data: EpisodicSamples, log_prob: th.Tensor, advantages: th.Tensor) -> None:
         """
-        The weight psi_t of each step's log-probability (before the gamma^t factor).
+        With ``log_grad_stats``, log the noise of the estimator from its per-episode samples
+        g_i = sum_t psi_t grad log pi(a_t|s_t), whose mean is the update's gradient estimate.
 
         :param data: The batch
         :param log_prob: log pi(a_t|s_t) under the current parameters (with its graph)
-        :return: psi_t: the Monte-Carlo return, standardised with ``normalize_returns``
+        :param advantages: psi_t (times gamma^t with ``discount_gradient``)
         """
-        returns = data.returns
-        if self.normalize_returns and len(returns) > 1:
-            returns = (returns - returns.mean()) / (returns.std() + 1e-8)
-        return returns
+        n_episodes = self.rollout_buffer.n_episodes
+        if self.log_grad_stats and n_episodes >= 2:
+            weights = group_weights(data.episode_ids, n_episodes, advantages.detach())
+            record_gradient_statistics(self.logger, batched_gradients(log_prob, weights, self.policy.actor_parameters()))
 
-    def _uses_critic(self) -> bool:
-        """Whether the algorithm learns a value function (REINFORCE does not)."""
-        return False
+    def _record_update(
+        self, data: EpisodicSamples, actions: th.Tensor, policy_loss: th.Tensor, entropy: th.Tensor, grad_norm: th.Tensor
+    ) -> None:
+        """Count the update and log it, with the KL between the policies before and after it on the batch."""
+        with th.no_grad():
+            new_log_prob = self.policy.get_distribution(data.observations).log_prob(actions)
+            kl = approx_kl(new_log_prob - data.old_log_prob).item()
 
-    def _train_critic(self, data: EpisodicSamples, first_value_loss: th.Tensor) -> None:
-        """More critic steps on the batch after the joint step (nothing to do: REINFORCE has no critic)."""
+        self._n_updates += 1
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        self.logger.record("train/policy_loss", policy_loss.item())
+        self.logger.record("train/entropy_loss", -entropy.mean().item())
+        self.logger.record("train/approx_kl", kl)
+        self.logger.record("train/grad_norm", grad_norm.item())
+        if hasattr(self.policy, "log_std"):
+            self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
 
     def train(self) -> None:
-        """One policy-gradient step on the batch of complete episodes."""
+        """
+        One policy-gradient step on the batch of complete episodes:
+        ``loss = -(1/N) sum_i sum_t w_t psi_t log pi(a_t|s_t) - ent_coef (1/N) sum_i sum_t H(pi(.|s_t))``.
+        """
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
 
@@ -403,21 +418,17 @@ class Reinforce(OnPolicyAlgorithm):
         if isinstance(self.action_space, spaces.Discrete):
             actions = actions.long().flatten()
 
-        if self._uses_critic():
-            values, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
-        else:
-            # The actor alone: no value is computed
-            distribution = self.policy.get_distribution(data.observations)
-            values, log_prob, entropy = None, distribution.log_prob(actions), distribution.entropy()
-        advantages = self._advantages(data, log_prob)
+        distribution = self.policy.get_distribution(data.observations)
+        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
+        # psi_t: the Monte-Carlo return (reward-to-go G_t or episode return G_0)
+        advantages = data.returns
+        if self.normalize_returns and len(advantages) > 1:
+            advantages = standardize(advantages)
         if self.discount_gradient:
-            # gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
+            # w_t = gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
             advantages = advantages * data.discounts
+        self._log_gradient_noise(data, log_prob, advantages)
 
-        if self.log_grad_stats and n_episodes >= 2:
-            # Per-episode samples g_i = sum_t psi_t grad log pi(a_t|s_t): their mean is the estimate below
-            weights = group_weights(data.episode_ids, n_episodes, advantages.detach())
-            record_gradient_statistics(self.logger, batched_gradients(log_prob, weights, self.policy.actor_parameters()))
         # Policy-gradient loss: -(1/N) sum_i sum_t psi_t log pi(a_t|s_t), so -grad(loss) estimates grad J
         policy_loss = -(advantages.detach() * log_prob).sum() / n_episodes
         # Entropy bonus, on the same per-episode scale (approximated by -log pi when there is no closed form)
@@ -425,44 +436,20 @@ class Reinforce(OnPolicyAlgorithm):
             entropy = -log_prob
         entropy_loss = -entropy.sum() / n_episodes
         loss = policy_loss + self.ent_coef * entropy_loss
-        value_loss = th.zeros(())
-        if values is not None:
-            # The critic's first regression step on the Monte-Carlo returns rides along (its own parameters and step
-            # size, one backward pass); the baseline in the advantages is the critic from before the batch
-            value_loss = F.mse_loss(values.flatten(), data.returns)
-            loss = loss + value_loss
-        if not th.isfinite(loss):
-            raise FloatingPointError(
-                f"Non-finite loss (policy {policy_loss.item()}, value {value_loss.item()}) at update "
-                f"{self._n_updates + 1}: the parameters were left unchanged. Lower the learning rate or set max_grad_norm."
-            )
+        check_finite_loss(
+            loss, policy_loss, th.zeros(()), self._n_updates + 1, "Lower the learning rate or set max_grad_norm."
+        )
 
         self.policy.optimizer.zero_grad()
         loss.backward()
-        # Norm before clipping (an infinite threshold measures without clipping)
-        grad_norm = th.nn.utils.clip_grad_norm_(self.policy.actor_parameters(), self.max_grad_norm or float("inf"))
-        if values is not None and self.max_grad_norm is not None:
-            assert isinstance(self.policy, SplitActorCriticPolicy)  # only a critic gives values
-            th.nn.utils.clip_grad_norm_(self.policy.critic_parameters(), self.max_grad_norm)
+        grad_norm = clip_gradients(self.policy, self.max_grad_norm, critic=False)
         self.policy.optimizer.step()
 
-        if values is not None:
-            self._train_critic(data, value_loss)
+        self._record_update(data, actions, policy_loss, entropy, grad_norm)
 
-        with th.no_grad():
-            # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old
-            new_log_prob = self.policy.get_distribution(data.observations).log_prob(actions)
-            log_ratio = new_log_prob - data.old_log_prob
-            approx_kl = th.mean(th.exp(log_ratio) - 1 - log_ratio).item()
-
-        self._n_updates += 1
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-        self.logger.record("train/policy_loss", policy_loss.item())
-        self.logger.record("train/entropy_loss", -entropy.mean().item())
-        self.logger.record("train/approx_kl", approx_kl)
-        self.logger.record("train/grad_norm", grad_norm.item())
-        if hasattr(self.policy, "log_std"):
-            self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+    def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
+        # Every run checks rewards and observations for NaN and inf
+        return super()._init_callback(with_finite_check(callback), progress_bar)
 
     def learn(
         self: SelfReinforce,

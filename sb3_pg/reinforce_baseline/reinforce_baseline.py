@@ -1,6 +1,7 @@
 from typing import Any, ClassVar, TypeVar
 
 import torch as th
+from gymnasium import spaces
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
@@ -14,7 +15,16 @@ from sb3_pg.common.policies import (
     SplitActorCriticCnnPolicy,
     SplitActorCriticPolicy,
 )
-from sb3_pg.common.utils import CheckedSchedule, check_positive_int, check_step_size
+from sb3_pg.common.utils import (
+    CheckedSchedule,
+    check_finite_loss,
+    check_positive_int,
+    check_step_size,
+    clip_gradients,
+    critic_regression_step,
+    standardize,
+    update_critic_learning_rate,
+)
 from sb3_pg.reinforce.reinforce import DEFAULT_MAX_EPISODE_STEPS, Reinforce
 
 SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaseline")
@@ -178,10 +188,8 @@ class ReinforceBaseline(Reinforce):
     def _update_learning_rate(self, optimizers: list[th.optim.Optimizer] | th.optim.Optimizer) -> None:
         super()._update_learning_rate(optimizers)
         if self.baseline == "value":
-            critic_lr = self.critic_lr_schedule(self._current_progress_remaining)
-            self.logger.record("train/critic_learning_rate", critic_lr)
             assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
-            self.policy.set_critic_learning_rate(critic_lr)
+            update_critic_learning_rate(self.policy, self.critic_lr_schedule, self._current_progress_remaining, self.logger)
 
     def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
         """psi_t - b_t for the chosen baseline, standardised with ``normalize_advantage``."""
@@ -206,7 +214,7 @@ class ReinforceBaseline(Reinforce):
 
         advantages = returns - baselines
         if self.normalize_advantage and len(advantages) > 1:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+            advantages = standardize(advantages)
         return advantages
 
     def _optimal_baseline_terms(self, data: EpisodicSamples, log_prob: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
@@ -222,31 +230,69 @@ class ReinforceBaseline(Reinforce):
         g, h = flat[:n_episodes], flat[n_episodes:]
         return (g * h).sum(dim=1), (g * g).sum(dim=1)
 
-    def _uses_critic(self) -> bool:
-        return self.baseline == "value"
+    def train(self) -> None:
+        """
+        One policy-gradient step on the batch of complete episodes, with psi_t - b_t in place of psi_t:
+        ``loss = -(1/N) sum_i sum_t w_t (psi_t - b_t) log pi(a_t|s_t) - ent_coef (1/N) sum_i sum_t H(pi(.|s_t))``;
+        with ``baseline="value"``, then ``n_critic_epochs`` steps of ``mean_t (V(s_t) - G_t)^2`` (the first one in the
+        same backward pass as the policy step).
+        """
+        self.policy.set_training_mode(True)
+        self._update_learning_rate(self.policy.optimizer)
 
-    def _train_critic(self, data: EpisodicSamples, first_value_loss: th.Tensor) -> None:
-        """
-        Regress V(s_t) on the Monte-Carlo returns: ``n_critic_epochs`` full-batch steps in all, the first taken with
-        the policy step.
-        """
-        assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
-        critic_params = self.policy.critic_parameters()
-        value_losses = [first_value_loss.item()]
-        for _ in range(self.n_critic_epochs - 1):
-            values = self.policy.predict_values(data.observations).flatten()
-            value_loss = F.mse_loss(values, data.returns)
-            # The actor's parameters get no gradient here (but a shared features extractor), so the step leaves them
-            self.policy.optimizer.zero_grad()
-            value_loss.backward()
-            if self.max_grad_norm is not None:
-                th.nn.utils.clip_grad_norm_(critic_params, self.max_grad_norm)
-            self.policy.optimizer.step()
-            value_losses.append(value_loss.item())
-        self.logger.record("train/value_loss", sum(value_losses) / len(value_losses))
-        self.logger.record(
-            "train/explained_variance", explained_variance(data.old_values.cpu().numpy(), data.returns.cpu().numpy())
-        )
+        n_episodes = self.rollout_buffer.n_episodes
+        # All kept steps at once: the estimator sums over every step of every episode
+        data: EpisodicSamples = next(self.rollout_buffer.get(batch_size=None))
+        actions = data.actions
+        if isinstance(self.action_space, spaces.Discrete):
+            actions = actions.long().flatten()
+
+        values: th.Tensor | None
+        if self.baseline == "value":
+            values, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
+        else:
+            # A constant baseline: the actor alone, no value is computed
+            distribution = self.policy.get_distribution(data.observations)
+            values, log_prob, entropy = None, distribution.log_prob(actions), distribution.entropy()
+        # psi_t - b_t, the baseline from the critic as it was before the batch (or from the other episodes)
+        advantages = self._advantages(data, log_prob)
+        if self.discount_gradient:
+            # w_t = gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
+            advantages = advantages * data.discounts
+        self._log_gradient_noise(data, log_prob, advantages)
+
+        # Policy-gradient loss: -(1/N) sum_i sum_t (psi_t - b_t) log pi(a_t|s_t)
+        policy_loss = -(advantages.detach() * log_prob).sum() / n_episodes
+        # Entropy bonus, on the same per-episode scale (approximated by -log pi when there is no closed form)
+        if entropy is None:
+            entropy = -log_prob
+        entropy_loss = -entropy.sum() / n_episodes
+        loss = policy_loss + self.ent_coef * entropy_loss
+        value_loss = th.zeros(())
+        if values is not None:
+            # The critic's first regression step on the Monte-Carlo returns rides along (its own parameter group and
+            # step size, one backward pass)
+            value_loss = F.mse_loss(values.flatten(), data.returns)
+            loss = loss + value_loss
+        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, "Lower the learning rate or set max_grad_norm.")
+
+        self.policy.optimizer.zero_grad()
+        loss.backward()
+        grad_norm = clip_gradients(self.policy, self.max_grad_norm, critic=values is not None)
+        self.policy.optimizer.step()
+
+        if values is not None:
+            assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
+            # The rest of the critic's fit: n_critic_epochs full-batch steps in all
+            value_losses = [value_loss.item()]
+            for _ in range(self.n_critic_epochs - 1):
+                value_losses.append(critic_regression_step(self.policy, data.observations, data.returns, self.max_grad_norm))
+            self.logger.record("train/value_loss", sum(value_losses) / len(value_losses))
+            self.logger.record(
+                "train/explained_variance", explained_variance(data.old_values.cpu().numpy(), data.returns.cpu().numpy())
+            )
+
+        self._record_update(data, actions, policy_loss, entropy, grad_norm)
 
     def learn(
         self: SelfReinforceBaseline,

@@ -20,12 +20,17 @@ from sb3_pg.common.policies import (
 )
 from sb3_pg.common.utils import (
     CheckedSchedule,
+    approx_kl,
     check_action_space,
     check_entropy_coef,
+    check_finite_loss,
     check_max_grad_norm,
     check_positive_int,
     check_step_size,
     check_unit_interval,
+    clip_gradients,
+    standardize,
+    update_critic_learning_rate,
     warn_if_cuda_unavailable,
 )
 
@@ -49,8 +54,8 @@ class TDActorCritic(OnPolicyAlgorithm):
     lambda = 1 the Monte-Carlo return minus V (REINFORCE with a value baseline, bootstrapped at the batch edge);
     ``n_steps > 1`` with lambda = 1 is A2C's estimator.
 
-    :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy): actor and critic with their own
-        optimizers; ``net_arch=dict(pi=[...], vf=[...])`` sets the two networks
+    :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy): actor and critic, one optimizer
+        with a parameter group (and step size) for each; ``net_arch=dict(pi=[...], vf=[...])`` sets the two networks
     :param env: The environment to learn from (if registered in Gym, can be str)
     :param learning_rate: The actor's learning rate, it can be a function of the current progress remaining (1 to 0)
     :param critic_learning_rate: The critic's learning rate, a float or a schedule
@@ -186,9 +191,7 @@ class TDActorCritic(OnPolicyAlgorithm):
 
     def _update_learning_rate(self, optimizers: list[th.optim.Optimizer] | th.optim.Optimizer) -> None:
         super()._update_learning_rate(optimizers)
-        critic_lr = self.critic_lr_schedule(self._current_progress_remaining)
-        self.logger.record("train/critic_learning_rate", critic_lr)
-        self.policy.set_critic_learning_rate(critic_lr)
+        update_critic_learning_rate(self.policy, self.critic_lr_schedule, self._current_progress_remaining, self.logger)
 
     def _step_discounts(self, episode_starts: np.ndarray) -> np.ndarray:
         """I_t for each row of the rollout: 1 at an episode's first step, times gamma at each later step."""
@@ -213,7 +216,7 @@ class TDActorCritic(OnPolicyAlgorithm):
         self._explained_variance_data.append((buffer.values.flatten(), buffer.returns.flatten()))
         advantages = td_errors
         if self.normalize_advantage and advantages.size > 1:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+            advantages = standardize(advantages)
         if self.discount_gradient:
             advantages = advantages * self._step_discounts(buffer.episode_starts)
         # get() flattens the buffer's arrays in one order, the (scaled) advantages with the rest
@@ -241,25 +244,19 @@ class TDActorCritic(OnPolicyAlgorithm):
             entropy = -log_prob
         entropy_loss = -entropy.mean()
         loss = policy_loss + self.ent_coef * entropy_loss + value_loss
-        if not th.isfinite(loss):
-            raise FloatingPointError(
-                f"Non-finite loss (policy {policy_loss.item()}, value {value_loss.item()}) at update "
-                f"{self._n_updates + 1}: the parameters were left unchanged. Lower the step sizes or set max_grad_norm."
-            )
+        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, "Lower the step sizes or set max_grad_norm.")
 
         # One step: each parameter group at its own step size (a shared features extractor gets both losses' gradients)
         self.policy.optimizer.zero_grad()
         loss.backward()
-        grad_norm = th.nn.utils.clip_grad_norm_(self.policy.actor_parameters(), self.max_grad_norm or float("inf"))
-        if self.max_grad_norm is not None:
-            th.nn.utils.clip_grad_norm_(self.policy.critic_parameters(), self.max_grad_norm)
+        grad_norm = clip_gradients(self.policy, self.max_grad_norm)
         self.policy.optimizer.step()
 
         if self._n_updates % self.approx_kl_interval == 0:
             with th.no_grad():
                 # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old
                 log_ratio = self.policy.get_distribution(data.observations).log_prob(actions) - data.old_log_prob
-                self.logger.record_mean("train/approx_kl", th.mean(th.exp(log_ratio) - 1 - log_ratio).item())
+                self.logger.record_mean("train/approx_kl", approx_kl(log_ratio).item())
 
         self._n_updates += 1
         # Updates are frequent: the logged values are means over the logging interval

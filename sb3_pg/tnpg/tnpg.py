@@ -11,7 +11,6 @@ from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import explained_variance
-from torch.nn import functional as F
 
 from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
@@ -28,6 +27,8 @@ from sb3_pg.common.utils import (
     check_positive_int,
     check_step_size,
     check_unit_interval,
+    critic_regression_step,
+    standardize,
     warn_if_cuda_unavailable,
 )
 
@@ -280,22 +281,18 @@ class TNPG(OnPolicyAlgorithm):
             actions = actions.long().flatten()
         advantages = data.advantages
         if self.normalize_advantage:
-            advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+            advantages = standardize(advantages)
         self._policy_step(data.observations, actions, advantages, data.old_log_prob)
 
-        # Critic: regress V on the TD(lambda) returns, after the policy step
+        # Critic: regress V on the TD(lambda) returns, after the policy step, in minibatches. The actor's parameters
+        # are frozen: a shared features extractor must not move, that would change the policy after the natural step
         value_losses = []
         actor_params = self.policy.actor_parameters()
         for _ in range(self.n_critic_updates):
             for batch in self.rollout_buffer.get(self.batch_size):
-                value_loss = F.mse_loss(batch.returns, self.policy.predict_values(batch.observations).flatten())
-                self.policy.optimizer.zero_grad()
-                value_loss.backward()
-                # A shared features extractor must not move: that would change the policy after the natural step
-                for param in actor_params:
-                    param.grad = None
-                self.policy.optimizer.step()
-                value_losses.append(value_loss.item())
+                value_losses.append(
+                    critic_regression_step(self.policy, batch.observations, batch.returns, frozen_parameters=actor_params)
+                )
 
         self._n_updates += 1
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")

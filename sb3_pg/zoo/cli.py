@@ -14,12 +14,15 @@ builds any env.
 """
 
 import argparse
+import ast
 import difflib
+import functools
 import importlib
 import inspect
 import re
 import runpy
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -34,21 +37,6 @@ FUNCTION_COMMANDS = {
     "all_plots": "rl_zoo3.plots:all_plots",
 }
 MODULE_COMMANDS = {"record_video": "rl_zoo3.record_video", "record_training": "rl_zoo3.record_training"}
-# Config keys RL-Zoo's ExperimentManager consumes itself (not passed to the algorithm's constructor)
-ZOO_KEYS = {
-    "n_timesteps",
-    "n_envs",
-    "normalize",
-    "normalize_kwargs",
-    "env_wrapper",
-    "vec_env_wrapper",
-    "callback",
-    "frame_stack",
-    "monitor_kwargs",
-    "env_kwargs",
-    "noise_type",
-    "noise_std",
-}
 # Keys whose strings RL-Zoo turns into schedules ("lin_3e-3": linear from 3e-3; its _preprocess_schedules)
 SCHEDULE_KEYS = ("learning_rate", "clip_range", "clip_range_vf", "delta_std")
 USAGE = f"""usage: sb3-pg COMMAND [ARGS ...]    (or: python -m sb3_pg.zoo COMMAND [ARGS ...])
@@ -61,6 +49,35 @@ COMMAND is one of: {", ".join([*FUNCTION_COMMANDS, *MODULE_COMMANDS])}; ARGS are
 
 class ConfigError(ValueError):
     """A ``train`` command line whose algorithm, env or config cannot work."""
+
+
+@functools.cache
+def zoo_keys() -> frozenset[str]:
+    """
+    The config keys RL-Zoo's ``ExperimentManager`` consumes itself rather than pass to the algorithm's constructor,
+    read from its source: every ``del hyperparams["key"]`` in its ``_preprocess_*`` methods (``n_timesteps``,
+    ``n_envs``, ``normalize``, ``env_wrapper``, ``callback``, ...), so that a key RL-Zoo adds is known here too.
+    """
+    from rl_zoo3.exp_manager import ExperimentManager
+
+    tree = ast.parse(textwrap.dedent(inspect.getsource(ExperimentManager)))
+    keys = set()
+    for method in ast.walk(tree):
+        if isinstance(method, ast.FunctionDef) and method.name.startswith("_preprocess_"):
+            for node in ast.walk(method):
+                if isinstance(node, ast.Delete):
+                    for target in node.targets:
+                        if (
+                            isinstance(target, ast.Subscript)
+                            and isinstance(target.value, ast.Name)
+                            and target.value.id == "hyperparams"
+                            and isinstance(target.slice, ast.Constant)
+                            and isinstance(target.slice.value, str)
+                        ):
+                            keys.add(target.slice.value)
+    if "n_timesteps" not in keys:
+        raise RuntimeError("could not read the keys RL-Zoo's ExperimentManager consumes from its source")
+    return frozenset(keys)
 
 
 def _train_arguments(args: list[str]) -> argparse.Namespace:
@@ -90,15 +107,21 @@ def _train_arguments(args: list[str]) -> argparse.Namespace:
     return parsed
 
 
-def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, dict[str, Any]] | None:
-    """The block RL-Zoo will read for ``env_id`` (its own rule: the env's block, else Atari's, else ``default``)."""
-    if env_id in config:
-        return env_id, config[env_id]
-    if "atari" in config:
-        return None  # RL-Zoo decides whether the env is an Atari one; let it
-    if "default" in config:
-        return "default", config["default"]
-    raise ConfigError(f"{path} has no block for {env_id!r} and no 'default:' block; its blocks: {sorted(config)}")
+def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, dict[str, Any]]:
+    """
+    The block RL-Zoo will read for ``env_id``, by its rule (``ExperimentManager.read_hyperparameters``): the env's
+    block, else ``atari`` for an Atari env (its ``ExperimentManager.is_atari``), else ``default``.
+    """
+    from huggingface_sb3 import EnvironmentName
+    from rl_zoo3.exp_manager import ExperimentManager
+
+    gym_id = EnvironmentName(env_id).gym_id
+    if gym_id in config:
+        return gym_id, config[gym_id]
+    fallback = "atari" if ExperimentManager.is_atari(env_id) else "default"
+    if fallback in config:
+        return fallback, config[fallback]
+    raise ConfigError(f"{path} has no block for {env_id!r} and no '{fallback}:' block; its blocks: {sorted(config)}")
 
 
 def _check_values(algo_class: type[Any], block: dict[str, Any], source: str, overrides: dict[str, Any]) -> None:
@@ -112,7 +135,7 @@ def _check_values(algo_class: type[Any], block: dict[str, Any], source: str, ove
     :raises ConfigError: a value the algorithm refuses, with where each setting it names comes from
     """
     hyperparams = {**block, **overrides}
-    kwargs = {key: value for key, value in hyperparams.items() if key not in {*ZOO_KEYS, "policy", "policy_kwargs"}}
+    kwargs = {key: value for key, value in hyperparams.items() if key not in {*zoo_keys(), "policy", "policy_kwargs"}}
     for key in SCHEDULE_KEYS:
         if isinstance(kwargs.get(key), str):
             try:
@@ -172,15 +195,12 @@ def check_train_arguments(args: list[str]) -> list[str]:
         raise ConfigError(f"config file not found: {parsed.conf_file}")
     with open(parsed.conf_file) as file:
         config = yaml.safe_load(file) or {}
-    found = _config_block(config, parsed.env, parsed.conf_file)
-    if found is None:
-        return args
-    block_name, block = found
+    block_name, block = _config_block(config, parsed.env, parsed.conf_file)
     algo_class = ZOO_ALGOS[parsed.algo]
     parameters = inspect.signature(algo_class.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return args  # the constructor takes any keyword
-    accepted = (set(parameters) - {"self", "env"}) | ZOO_KEYS
+    accepted = (set(parameters) - {"self", "env"}) | zoo_keys()
     block_source = f"{parsed.conf_file} (block {block_name!r})"
     sources = [(key, block_source) for key in block]
     sources += [(key, "--hyperparams") for key in parsed.hyperparams]

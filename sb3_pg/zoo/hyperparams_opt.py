@@ -8,17 +8,19 @@ from typing import Any
 
 import optuna
 from rl_zoo3.hyperparams_opt import convert_onpolicy_params, sample_trpo_params
-from torch import nn
-
-NET_ARCHS = {"tiny": [64], "small": [64, 64], "medium": [256, 256]}
-ACTIVATION_FNS = {"tanh": nn.Tanh, "relu": nn.ReLU}
 
 
 def _policy_kwargs(sampled: dict[str, Any], critic: bool) -> dict[str, Any]:
-    """``policy_kwargs`` from the sampled ``net_arch`` and ``activation_fn`` names."""
-    layers = NET_ARCHS[sampled.pop("net_arch")]
-    net_arch: list[int] | dict[str, list[int]] = dict(pi=layers, vf=layers) if critic else layers
-    return dict(net_arch=net_arch, activation_fn=ACTIVATION_FNS[sampled.pop("activation_fn")])
+    """
+    ``policy_kwargs`` from the sampled ``net_arch`` and ``activation_fn`` names, by RL-Zoo's own table for its
+    on-policy algorithms (``convert_onpolicy_params``: ``"tiny"`` is ``pi=[64], vf=[64]``, ...); an actor-only policy
+    takes the ``pi`` layers as a plain list.
+    """
+    names = dict(net_arch=sampled.pop("net_arch"), activation_fn=sampled.pop("activation_fn"))
+    policy_kwargs = convert_onpolicy_params(dict(one_minus_gamma=0.0, one_minus_gae_lambda=0.0, **names))["policy_kwargs"]
+    if not critic:
+        policy_kwargs["net_arch"] = list(policy_kwargs["net_arch"]["pi"])
+    return policy_kwargs
 
 
 def convert_reinforce_params(sampled_params: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,5 @@
 """Registration of our algorithms, configs and Optuna samplers with RL-Zoo."""
 
-import sys
 from pathlib import Path
 
 from stable_baselines3.common.base_class import BaseAlgorithm
@@ -15,12 +14,6 @@ ALGOS: dict[str, type[BaseAlgorithm]] = {
     "td_actor_critic": TDActorCritic,
     "tnpg": TNPG,
 }
-
-# RL-Zoo's registries live in rl_zoo3.utils (ALGOS) and rl_zoo3.hyperparams_opt (samplers, converters); its other
-# modules bind the same dicts with ``from ... import``. Those already imported are updated too, in case one ever
-# holds a copy; those imported later bind the updated dicts.
-_ALGOS_HOLDERS = ("rl_zoo3", "rl_zoo3.exp_manager", "rl_zoo3.train", "rl_zoo3.enjoy", "rl_zoo3.record_video")
-_SAMPLER_HOLDERS = ("rl_zoo3.exp_manager",)
 
 
 def config_dir() -> Path:
@@ -49,7 +42,9 @@ def register() -> None:
     """
     Add our algorithms to RL-Zoo's ``ALGOS`` and our Optuna samplers and converters to its
     ``HYPERPARAMS_SAMPLER`` / ``HYPERPARAMS_CONVERTER``, so that ``train`` (``-optimize`` included) and
-    ``enjoy`` accept ``--algo reinforce`` and the rest. Idempotent.
+    ``enjoy`` accept ``--algo reinforce`` and the rest. Idempotent. RL-Zoo's other modules (``rl_zoo3``,
+    ``exp_manager``, ``train``, ``enjoy``, ...) bind these same dict objects with ``from ... import``, so updating
+    them reaches every module (tests/test_zoo.py checks that they are one object).
     """
     try:
         import rl_zoo3.hyperparams_opt
@@ -61,10 +56,3 @@ def register() -> None:
     rl_zoo3.utils.ALGOS.update(ALGOS)
     rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER.update(HYPERPARAMS_SAMPLER)
     rl_zoo3.hyperparams_opt.HYPERPARAMS_CONVERTER.update(HYPERPARAMS_CONVERTER)
-    for module_name in _ALGOS_HOLDERS:
-        if module_name in sys.modules:
-            sys.modules[module_name].ALGOS.update(ALGOS)
-    for module_name in _SAMPLER_HOLDERS:
-        if module_name in sys.modules:
-            sys.modules[module_name].HYPERPARAMS_SAMPLER.update(HYPERPARAMS_SAMPLER)
-            sys.modules[module_name].HYPERPARAMS_CONVERTER.update(HYPERPARAMS_CONVERTER)
