@@ -14,15 +14,12 @@ builds any env.
 """
 
 import argparse
-import ast
 import difflib
-import functools
 import importlib
 import inspect
 import re
 import runpy
 import sys
-import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +34,24 @@ FUNCTION_COMMANDS = {
     "all_plots": "rl_zoo3.plots:all_plots",
 }
 MODULE_COMMANDS = {"record_video": "rl_zoo3.record_video", "record_training": "rl_zoo3.record_training"}
+# Config keys RL-Zoo's ExperimentManager consumes itself (not passed to the algorithm's constructor); tests/test_zoo.py
+# checks every block of RL-Zoo's own hyperparams/*.yml against them, so a key RL-Zoo adds fails a test
+ZOO_KEYS = frozenset(
+    {
+        "n_timesteps",
+        "n_envs",
+        "normalize",
+        "normalize_kwargs",
+        "env_wrapper",
+        "vec_env_wrapper",
+        "callback",
+        "frame_stack",
+        "monitor_kwargs",
+        "env_kwargs",
+        "noise_type",
+        "noise_std",
+    }
+)
 # Keys whose strings RL-Zoo turns into schedules ("lin_3e-3": linear from 3e-3; its _preprocess_schedules)
 SCHEDULE_KEYS = ("learning_rate", "clip_range", "clip_range_vf", "delta_std")
 USAGE = f"""usage: sb3-pg COMMAND [ARGS ...]    (or: python -m sb3_pg.zoo COMMAND [ARGS ...])
@@ -49,35 +64,6 @@ COMMAND is one of: {", ".join([*FUNCTION_COMMANDS, *MODULE_COMMANDS])}; ARGS are
 
 class ConfigError(ValueError):
     """A ``train`` command line whose algorithm, env or config cannot work."""
-
-
-@functools.cache
-def zoo_keys() -> frozenset[str]:
-    """
-    The config keys RL-Zoo's ``ExperimentManager`` consumes itself rather than pass to the algorithm's constructor,
-    read from its source: every ``del hyperparams["key"]`` in its ``_preprocess_*`` methods (``n_timesteps``,
-    ``n_envs``, ``normalize``, ``env_wrapper``, ``callback``, ...), so that a key RL-Zoo adds is known here too.
-    """
-    from rl_zoo3.exp_manager import ExperimentManager
-
-    tree = ast.parse(textwrap.dedent(inspect.getsource(ExperimentManager)))
-    keys = set()
-    for method in ast.walk(tree):
-        if isinstance(method, ast.FunctionDef) and method.name.startswith("_preprocess_"):
-            for node in ast.walk(method):
-                if isinstance(node, ast.Delete):
-                    for target in node.targets:
-                        if (
-                            isinstance(target, ast.Subscript)
-                            and isinstance(target.value, ast.Name)
-                            and target.value.id == "hyperparams"
-                            and isinstance(target.slice, ast.Constant)
-                            and isinstance(target.slice.value, str)
-                        ):
-                            keys.add(target.slice.value)
-    if "n_timesteps" not in keys:
-        raise RuntimeError("could not read the keys RL-Zoo's ExperimentManager consumes from its source")
-    return frozenset(keys)
 
 
 def _train_arguments(args: list[str]) -> argparse.Namespace:
@@ -135,7 +121,7 @@ def _check_values(algo_class: type[Any], block: dict[str, Any], source: str, ove
     :raises ConfigError: a value the algorithm refuses, with where each setting it names comes from
     """
     hyperparams = {**block, **overrides}
-    kwargs = {key: value for key, value in hyperparams.items() if key not in {*zoo_keys(), "policy", "policy_kwargs"}}
+    kwargs = {key: value for key, value in hyperparams.items() if key not in {*ZOO_KEYS, "policy", "policy_kwargs"}}
     for key in SCHEDULE_KEYS:
         if isinstance(kwargs.get(key), str):
             try:
@@ -200,7 +186,7 @@ def check_train_arguments(args: list[str]) -> list[str]:
     parameters = inspect.signature(algo_class.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return args  # the constructor takes any keyword
-    accepted = (set(parameters) - {"self", "env"}) | zoo_keys()
+    accepted = (set(parameters) - {"self", "env"}) | ZOO_KEYS
     block_source = f"{parsed.conf_file} (block {block_name!r})"
     sources = [(key, block_source) for key in block]
     sources += [(key, "--hyperparams") for key in parsed.hyperparams]
