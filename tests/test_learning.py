@@ -1,6 +1,6 @@
 """
 Seeded learning checks on CartPole-v1: each algorithm reaches an evaluation mean of 475 on each of 3 seeds.
-Each run stops at the threshold, in under 10 s on 2 CPU cores, so they run by default.
+Each run stops at the threshold. Learning runs: marked slow (CI's slow job runs them).
 """
 
 import pytest
@@ -8,6 +8,8 @@ from stable_baselines3.common.callbacks import EvalCallback, StopTrainingOnRewar
 from stable_baselines3.common.env_util import make_vec_env
 
 from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
+
+pytestmark = pytest.mark.slow
 
 # name: (class, arguments, number of envs, budget in env steps)
 CONFIGS = {
