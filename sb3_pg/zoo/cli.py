@@ -41,7 +41,6 @@ ZOO_KEYS = frozenset(
         "n_timesteps",
         "n_envs",
         "normalize",
-        "normalize_kwargs",
         "env_wrapper",
         "vec_env_wrapper",
         "callback",
