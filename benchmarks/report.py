@@ -217,6 +217,7 @@ TABLES: tuple[Table, ...] = (
         (
             ("**TNPG, shipped**: RL-Zoo's TRPO settings, critic Adam `3e-3` x 30 epochs", "tnpg"),
             ("TNPG, shipped, held-out seeds 10-14, after the unit-gradient solve (`--tag heldout`)", "tnpg-heldout"),
+            ("TRPO (sb3-contrib), RL-Zoo's config, held-out seeds 10-14 (`--tag heldout`)", "trpo-heldout"),
             ("TNPG, RL-Zoo's TRPO settings (critic `1e-3` x 15)", "tnpg-rlzoo"),
             ("TRPO (sb3-contrib), RL-Zoo's config", "trpo"),
             ("A2C (SB3), RL-Zoo's config", "a2c"),
