@@ -41,6 +41,7 @@ import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
@@ -311,6 +312,7 @@ def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
         evaluations = np.load(next(Path(log_folder, algo).glob(f"{env_id}_*/evaluations.npz")))
     curve = [[int(step), float(np.mean(returns))] for step, returns in zip(evaluations["timesteps"], evaluations["results"])]
     run = {"algo": algo, "env": env_id, "seed": seed, "command": command, "curve": curve, "seconds": seconds}
+    run["machine"] = {"host": socket.gethostname(), "cpus": os.cpu_count(), "torch": metadata.version("torch")}
     if config_text:
         run["config"] = config_text
     return run
