@@ -3,25 +3,48 @@
 import statistics
 
 from stable_baselines3.common.base_class import BaseAlgorithm
-from stable_baselines3.common.callbacks import EvalCallback
+from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 from stable_baselines3.common.vec_env import VecEnv
+
+
+class RecordEvaluations(BaseCallback):
+    """
+    Record each evaluation of the ``EvalCallback`` it is attached to (as its ``callback_after_eval``).
+
+    :param curve: the list that receives ``(timestep, mean return)`` after every evaluation
+    """
+
+    def __init__(self, curve: list[tuple[int, float]]) -> None:
+        super().__init__()
+        self.curve = curve
+
+    def _on_step(self) -> bool:
+        assert isinstance(self.parent, EvalCallback), "RecordEvaluations must be an EvalCallback's callback_after_eval"
+        self.curve.append((self.num_timesteps, float(self.parent.last_mean_reward)))
+        return True
 
 
 def learn_with_curve(
     model: BaseAlgorithm, eval_env: VecEnv, timesteps: int, eval_freq: int, n_eval_episodes: int = 10
 ) -> list[tuple[int, float]]:
-    """Train, evaluating the greedy policy every ``eval_freq`` env steps; returns [(timestep, mean return), ...]."""
-    callback = EvalCallback(eval_env, eval_freq=max(eval_freq // model.n_envs, 1), n_eval_episodes=n_eval_episodes, verbose=0)
+    """
+    Train, evaluating the greedy policy every ``eval_freq`` env steps (SB3's ``EvalCallback``).
+
+    :param model: the model to train
+    :param eval_env: the evaluation env
+    :param timesteps: the training budget
+    :param eval_freq: env steps between evaluations (over all the training envs)
+    :param n_eval_episodes: episodes per evaluation
+    :return: the learning curve, ``[(timestep, mean return), ...]``
+    """
     curve: list[tuple[int, float]] = []
-    evaluate = callback._on_step
-
-    def on_step() -> bool:
-        result = evaluate()
-        if callback.n_calls % callback.eval_freq == 0:
-            curve.append((model.num_timesteps, float(callback.last_mean_reward)))
-        return result
-
-    callback._on_step = on_step  # type: ignore[method-assign]
+    callback = EvalCallback(
+        eval_env,
+        callback_after_eval=RecordEvaluations(curve),
+        eval_freq=max(eval_freq // model.n_envs, 1),
+        n_eval_episodes=n_eval_episodes,
+        verbose=0,
+    )
     model.learn(timesteps, callback=callback)
     return curve
 
