@@ -92,7 +92,7 @@ def build(name: str, env_id: str, n_envs: int, n_steps: int, seed: int, pair: st
     if name == "Reinforce":
         return Reinforce("MlpPolicy", env, n_steps=batch, seed=seed, device="cpu")
     if name == "ReinforceBaseline":
-        return ReinforceBaseline("MlpPolicy", env, n_steps=batch, n_critic_epochs=1, seed=seed, device="cpu")
+        return ReinforceBaseline("MlpPolicy", env, n_steps=batch, n_critic_updates=1, seed=seed, device="cpu")
     raise ValueError(name)
 
 

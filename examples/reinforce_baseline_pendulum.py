@@ -34,7 +34,7 @@ def main() -> None:
         baseline="value",
         learning_rate=1e-3,
         critic_learning_rate=3e-3,
-        n_critic_epochs=10,
+        n_critic_updates=10,
         discount_gradient=False,
         policy_kwargs=dict(net_arch=dict(pi=[64, 64], vf=[64, 64]), log_std_init=-0.5, activation_fn=th.nn.Tanh),
         seed=args.seed,

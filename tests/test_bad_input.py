@@ -1,5 +1,7 @@
 """Bad arguments and bad environments get clear errors."""
 
+import inspect
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -7,7 +9,7 @@ from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
 
 from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
-from sb3_pg.common.envs import ScriptedEpisodeEnv
+from sb3_pg.envs import ScriptedEpisodeEnv
 
 
 @pytest.mark.parametrize(
@@ -23,7 +25,7 @@ from sb3_pg.common.envs import ScriptedEpisodeEnv
         (Reinforce, dict(gamma=-0.1), "gamma=-0.1"),
         (Reinforce, dict(learning_rate=-1e-3), "learning_rate=-0.001"),
         (ReinforceBaseline, dict(critic_learning_rate=-1.0), "critic_learning_rate=-1.0"),
-        (ReinforceBaseline, dict(n_critic_epochs=0), "n_critic_epochs=0"),
+        (ReinforceBaseline, dict(n_critic_updates=0), "n_critic_updates=0"),
         (ReinforceBaseline, dict(baseline="mean", n_episodes=1), "n_episodes=1"),
         (Reinforce, dict(max_grad_norm=0.0), "max_grad_norm=0.0"),
         (Reinforce, dict(return_type="episode", discount_gradient=True), "discount_gradient=True"),
@@ -236,3 +238,19 @@ def test_a_batch_past_the_budget_keeps_the_schedule_s_last_value():
     model.learn(20)
     assert model.num_timesteps == 28 and model._current_progress_remaining < 0  # two batches of 2 x 7 steps
     assert model.logger.name_to_value["train/learning_rate"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "algo, old, new",
+    [
+        (Reinforce, "normalize_returns", "normalize_advantage"),
+        (ReinforceBaseline, "normalize_returns", "normalize_advantage"),
+        (ReinforceBaseline, "n_critic_epochs", "n_critic_updates"),
+    ],
+)
+def test_a_renamed_parameter_under_its_old_name_names_the_new_one(algo, old, new):
+    with pytest.raises(TypeError, match=f"'{old}' was renamed '{new}'"):
+        algo("MlpPolicy", "CartPole-v1", **{old: 2})
+    # The new name is the constructor's, as inspect (and RL-Zoo's config check) sees it
+    parameters = inspect.signature(algo.__init__).parameters
+    assert new in parameters and old not in parameters

@@ -14,7 +14,7 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from sb3_pg import Reinforce, ReinforceBaseline
-from sb3_pg.common.envs import TabularMDPEnv
+from sb3_pg.envs import TabularMDPEnv
 
 LEARNING_RATE = 0.01
 N_BATCHES = 1500

@@ -6,7 +6,7 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from sb3_pg import Reinforce, ReinforceBaseline
-from sb3_pg.common.envs import ScriptedEpisodeEnv
+from sb3_pg.envs import ScriptedEpisodeEnv
 
 
 def make_model(env_kwargs: list[dict], algo=Reinforce, **kwargs):

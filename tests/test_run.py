@@ -19,7 +19,7 @@ from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 # (algorithm, extra arguments): every estimator
 MODELS = [
     (Reinforce, {}),
-    (Reinforce, dict(return_type="episode", normalize_returns=True)),
+    (Reinforce, dict(return_type="episode", normalize_advantage=True)),
     (ReinforceBaseline, dict(baseline="value")),
     (ReinforceBaseline, dict(baseline="mean", discount_gradient=True)),
     (ReinforceBaseline, dict(baseline="optimal", normalize_advantage=True)),

@@ -9,7 +9,7 @@ from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 
 MODELS = [
     (Reinforce, dict(return_type="episode", discount_gradient=False)),
-    (ReinforceBaseline, dict(baseline="value", critic_learning_rate=lambda p: 3e-3 * p, n_critic_epochs=3)),
+    (ReinforceBaseline, dict(baseline="value", critic_learning_rate=lambda p: 3e-3 * p, n_critic_updates=3)),
     (ReinforceBaseline, dict(baseline="optimal")),
     (TDActorCritic, dict(n_steps=2, critic_learning_rate=lambda p: 3e-3 * p, discount_gradient=True)),
     (TNPG, dict(n_steps=64, batch_size=32, target_kl=0.02, cg_damping=0.05)),
@@ -94,3 +94,20 @@ def test_resume_is_exact(algo, kwargs, tmp_path):
     assert loaded.num_timesteps == model.num_timesteps
     for param, loaded_param in zip(model.policy.parameters(), loaded.policy.parameters()):
         th.testing.assert_close(param, loaded_param)
+
+
+@pytest.mark.parametrize(
+    "algo, old, new, value",
+    [
+        (Reinforce, "normalize_returns", "normalize_advantage", True),
+        (ReinforceBaseline, "n_critic_epochs", "n_critic_updates", 3),
+    ],
+)
+def test_a_model_saved_before_a_rename_loads(algo, old, new, value, tmp_path):
+    model = algo("MlpPolicy", "CartPole-v1", n_episodes=2, seed=0, **{new: value})
+    # A file written by sb3-pg 0.1.0 holds the attribute under its old name
+    vars(model)[old] = vars(model).pop(new)
+    model.save(tmp_path / "old.zip")
+    loaded = algo.load(tmp_path / "old.zip", env=make_vec_env("CartPole-v1", n_envs=1, seed=0))
+    assert getattr(loaded, new) == value and old not in vars(loaded)
+    loaded.learn(200)

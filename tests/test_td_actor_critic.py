@@ -7,7 +7,7 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from sb3_pg import TDActorCritic
-from sb3_pg.common.envs import ScriptedEpisodeEnv, TabularMDPEnv
+from sb3_pg.envs import ScriptedEpisodeEnv, TabularMDPEnv
 
 
 def setup_collection(model):

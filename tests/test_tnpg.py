@@ -15,9 +15,9 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from torch.func import functional_call
 
 from sb3_pg import TNPG
-from sb3_pg.common.envs import ScriptedEpisodeEnv, TabularMDPEnv
 from sb3_pg.common.natural import fisher_vector_product_fn, mean_kl, natural_step
 from sb3_pg.common.policies import SplitActorCriticPolicy
+from sb3_pg.envs import ScriptedEpisodeEnv, TabularMDPEnv
 
 
 def true_kl(old: th.distributions.Distribution, new: th.distributions.Distribution) -> th.Tensor:

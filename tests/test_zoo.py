@@ -182,6 +182,16 @@ def test_explicit_conf_file_wins(tmp_path, monkeypatch):
         (["--algo", "tnpg", "--env", "CartPole-v1"], {"Pendulum-v1": {"n_timesteps": 10}}, "no block for 'CartPole-v1'"),
         (["--algo", "tnpg", "--env", "CartPole-v1"], {"CartPole-v1": {"n_timesteps": 10, "clip_range": 0.2}}, "'clip_range'"),
         (["--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_episode:4"], None, "did you mean 'n_episodes'"),
+        (
+            ["--algo", "reinforce_baseline", "--env", "CartPole-v1"],
+            {"CartPole-v1": {"n_timesteps": 10, "n_critic_epochs": 3}},
+            "'n_critic_epochs' from",
+        ),
+        (
+            ["--algo", "reinforce", "--env", "CartPole-v1", "-params", "normalize_returns:True"],
+            None,
+            "'normalize_returns' from --hyperparams was renamed 'normalize_advantage'",
+        ),
         (["--algo", "reinforce", "-params", "learning_rate:lin_3e-3"], None, "learning_rate:\"'lin_3e-3'\""),
         # Values our algorithms refuse, from -params or from the config (schedule strings read as RL-Zoo reads them)
         (["--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_episodes:0"], None, "n_episodes=0 must be"),

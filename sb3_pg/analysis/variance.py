@@ -39,10 +39,12 @@ from gymnasium import spaces
 from sb3_contrib import TRPO
 from stable_baselines3 import A2C, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
+from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.preprocessing import preprocess_obs
 
-from sb3_pg.common.diagnostics import group_weights, per_step_log_prob_gradients
+from sb3_pg.common.buffers import reward_to_go
+from sb3_pg.common.diagnostics import gradient_statistics, group_weights, per_step_log_prob_gradients
 from sb3_pg.common.policies import ActorPolicy
 
 UNBIASED = ("episode return", "reward-to-go", "mean baseline", "optimal constant baseline", "value baseline")
@@ -129,34 +131,38 @@ def collect_episodes(policy: ActorCriticPolicy, env: gym.Env, n_episodes: int, s
     )
 
 
+def _episode_starts(episodes: Episodes) -> np.ndarray:
+    """1 at the first step of each episode, as one column (the layout of SB3's rollout buffers with one env)."""
+    return (episodes.step_in_episode == 0).double().numpy()[:, None]
+
+
 def returns_to_go(episodes: Episodes, gamma: float) -> th.Tensor:
-    """G_t = sum_k gamma^k r_{t+k} within each episode."""
-    returns = th.zeros_like(episodes.rewards)
-    running = 0.0
-    for t in reversed(range(len(returns))):
-        if t == len(returns) - 1 or episodes.episode_ids[t + 1] != episodes.episode_ids[t]:
-            running = 0.0
-        running = episodes.rewards[t].item() + gamma * running
-        returns[t] = running
-    return returns
+    """G_t = sum_k gamma^k r_{t+k} within each episode (the episodic buffers' reward-to-go)."""
+    rewards = episodes.rewards.numpy()[:, None]
+    return th.as_tensor(reward_to_go(rewards, _episode_starts(episodes), gamma)[:, 0])
 
 
 def advantages_gae(episodes: Episodes, values: th.Tensor, final_values: th.Tensor, gamma: float, lam: float) -> th.Tensor:
-    """GAE(lambda) within each episode: V(s') = 0 after termination, V(final observation) after truncation."""
-    advantages = th.zeros_like(episodes.rewards)
-    running = 0.0
-    for t in reversed(range(len(advantages))):
-        episode = int(episodes.episode_ids[t])
-        last = t == len(advantages) - 1 or int(episodes.episode_ids[t + 1]) != episode
-        if last:
-            next_value = 0.0 if episodes.terminated[episode] else final_values[episode].item()
-            running = 0.0
-        else:
-            next_value = values[t + 1].item()
-        delta = episodes.rewards[t].item() + gamma * next_value - values[t].item()
-        running = delta + gamma * lam * running
-        advantages[t] = running
-    return advantages
+    """
+    GAE(lambda) within each episode, by SB3's ``RolloutBuffer.compute_returns_and_advantage``: V(s') = 0 after
+    termination; after truncation V(final observation), added to the last reward as SB3's ``collect_rollouts`` does.
+    """
+    n_steps = len(episodes.rewards)
+    buffer = RolloutBuffer(n_steps, episodes_space(episodes), spaces.Discrete(1), gamma=gamma, gae_lambda=lam)
+    rewards = episodes.rewards.numpy().copy()
+    last_steps = np.flatnonzero(np.append(episodes.step_in_episode[1:].numpy() == 0, True))
+    truncated = ~episodes.terminated.numpy()
+    rewards[last_steps[truncated]] += gamma * final_values[truncated].numpy()
+    buffer.rewards[:, 0] = rewards
+    buffer.values[:, 0] = values.numpy()
+    buffer.episode_starts[:] = _episode_starts(episodes)
+    buffer.compute_returns_and_advantage(last_values=th.zeros(1), dones=np.ones(1))
+    return th.as_tensor(buffer.advantages[:, 0], dtype=th.float64)
+
+
+def episodes_space(episodes: Episodes) -> spaces.Box:
+    """A flat Box the size of one observation (the buffer only needs the shape for its storage)."""
+    return spaces.Box(-np.inf, np.inf, shape=(int(np.prod(episodes.observations.shape[1:])),))
 
 
 def _flat_features(observations: th.Tensor, observation_space: spaces.Space) -> th.Tensor:
@@ -308,19 +314,15 @@ def analyse(
     weights = estimator_weights(measured, held_out, policy, value_fn, gamma, list(lambdas))
     names = list(weights)
     samples = per_episode_samples(policy, measured, th.stack([weights[name] for name in names]))
-    n_samples = samples.shape[1]
     reference = samples[names.index(REFERENCE)]
     batch_means = samples.reshape(len(names), n_batches, episodes_per_batch, -1).mean(dim=2)
 
-    variances = {}
-    for index, name in enumerate(names):
-        means = batch_means[index]
-        variances[name] = ((means - means.mean(0)) ** 2).sum().item() / (n_batches - 1)
+    # Variance of the batch estimate over the K batches; the signal |E g|^2 from all the episodes
+    variances = {name: gradient_statistics(batch_means[index]).sample_variance for index, name in enumerate(names)}
     results = []
     for index, name in enumerate(names):
         mean = samples[index].mean(0)
-        per_episode_variance = ((samples[index] - mean) ** 2).sum().item() / (n_samples - 1)
-        signal = max(mean.dot(mean).item() - per_episode_variance / n_samples, 0.0)
+        signal = gradient_statistics(samples[index]).signal
         if name == REFERENCE:
             p_value = 1.0
             difference = 0.0
@@ -404,7 +406,7 @@ def plot(results: list[EstimatorResult], path: Path, title: str) -> None:
 
 def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tuple[ActorCriticPolicy, Any | None, str]:
     """The policy, V(observations) when the checkpoint has a critic (else ``None``) and where they come from."""
-    from sb3_pg.zoo.registry import ALGOS
+    from sb3_pg import ALGOS
 
     algos: dict[str, type[BaseAlgorithm]] = {**ALGOS, "a2c": A2C, "ppo": PPO, "trpo": TRPO}
     if algo not in algos:

@@ -24,6 +24,27 @@ from stable_baselines3.common.type_aliases import TensorDict
 RETURN_TYPES = ("reward_to_go", "episode")
 
 
+def reward_to_go(rewards: np.ndarray, episode_starts: np.ndarray, gamma: float) -> np.ndarray:
+    """
+    The Monte-Carlo return from each step to the end of its episode, ``G_t = r_t + gamma G_{t+1}``, restarting after
+    each episode's last step (the row before an episode start, and the last row). No bootstrapping: the last row must
+    end an episode in every column.
+
+    :param rewards: Rewards, one row per (vectorised) step and one column per env (or a single column of steps)
+    :param episode_starts: 1 where a row starts an episode, same shape
+    :param gamma: Discount factor
+    :return: The returns, of the rewards' shape and dtype
+    """
+    returns = np.zeros_like(rewards)
+    next_return = np.zeros_like(rewards[0])
+    with np.errstate(over="ignore", invalid="ignore"):  # overflowing returns are reported by the loss check
+        for row in reversed(range(len(rewards))):
+            next_non_terminal = 0.0 if row == len(rewards) - 1 else 1.0 - episode_starts[row + 1]
+            next_return = rewards[row] + gamma * next_return * next_non_terminal
+            returns[row] = next_return
+    return returns
+
+
 class EpisodicSamples(NamedTuple):
     observations: th.Tensor
     actions: th.Tensor
@@ -123,15 +144,8 @@ class _EpisodicMixin:
         self.valid = rows < end_rows[None, :]
         starts = self.episode_starts.astype(bool)
 
-        # Reward-to-go, backwards: G_t = r_t + gamma * G_{t+1}, restarting after each episode's last step.
-        # The last kept step of each env ends an episode, so discarded rows never leak into kept ones.
-        reward_to_go = np.zeros_like(self.rewards)
-        next_return = np.zeros(self.n_envs, dtype=np.float32)
-        with np.errstate(over="ignore", invalid="ignore"):  # overflowing returns are reported by the loss check
-            for row in reversed(range(n_rows)):
-                next_non_terminal = 0.0 if row == n_rows - 1 else 1.0 - self.episode_starts[row + 1]
-                next_return = self.rewards[row] + self.gamma * next_return * next_non_terminal
-                reward_to_go[row] = next_return
+        # The last kept step of each env ends an episode, so discarded rows never leak into kept ones
+        returns_to_go = reward_to_go(self.rewards, self.episode_starts, self.gamma)
 
         # Row at which the episode containing each step started, and the step's index t within it
         episode_start_row = np.maximum.accumulate(np.where(starts, rows, 0), axis=0)
@@ -139,10 +153,10 @@ class _EpisodicMixin:
         self.discounts = (self.gamma**self.step_index).astype(np.float32)
 
         if self.return_type == "reward_to_go":
-            self.returns = reward_to_go
+            self.returns = returns_to_go
         else:
             # Whole-episode (discounted) return G_0, the same for every step of the episode
-            self.returns = np.take_along_axis(reward_to_go, episode_start_row, axis=0)
+            self.returns = np.take_along_axis(returns_to_go, episode_start_row, axis=0)
 
         # Episode ids, unique over the batch: env by env, in the order of the episodes
         local_ids = np.cumsum(starts, axis=0) - 1

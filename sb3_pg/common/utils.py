@@ -1,24 +1,19 @@
 """
-What the algorithms share: argument checks (bad input gets a ValueError that names the parameter) and the small
-pieces of their updates that are the same in several of them (advantage standardisation, the approximate KL, the
-non-finite-loss guard, gradient clipping, the critic's step size and one critic regression step).
+Argument checks that the algorithms share: bad input gets a ValueError that names the parameter. The shared pieces of
+the updates are in :mod:`sb3_pg.common.updates`.
 """
 
+import functools
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
 import torch as th
 from gymnasium import spaces
-from stable_baselines3.common.logger import Logger
-from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
+from stable_baselines3.common.type_aliases import Schedule
 from stable_baselines3.common.utils import FloatSchedule
-from torch.nn import functional as F
-
-from sb3_pg.common.policies import ActorPolicy, SplitActorCriticPolicy
-
-ArrayOrTensor = TypeVar("ArrayOrTensor", np.ndarray, th.Tensor)
 
 SUPPORTED_ACTION_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 
@@ -106,116 +101,39 @@ def check_action_space(algorithm_name: str, action_space: spaces.Space) -> None:
         )
 
 
-# Pieces of the updates
+AlgorithmClass = TypeVar("AlgorithmClass", bound=type)
 
 
-def standardize(values: ArrayOrTensor) -> ArrayOrTensor:
+def renamed_parameters(**renamed: str) -> Callable[[AlgorithmClass], AlgorithmClass]:
     """
-    Zero mean and unit standard deviation over the batch: ``(x - mean) / (std + 1e-8)``, as SB3's A2C and PPO
-    standardise their advantages. The standard deviation is that of the array's library: numpy's ``std`` divides by n,
-    torch's by n - 1.
+    Class decorator: the constructor refuses a parameter passed under its former name with a TypeError that names the
+    new one (instead of Python's "unexpected keyword argument"). The signature seen by ``inspect`` (RL-Zoo's config
+    check) stays the constructor's own. The mapping is kept as ``_renamed_parameters`` (with the parent's), so that a
+    model saved before the rename can be loaded (:func:`restore_renamed_attributes`).
 
-    :param values: Advantages (or returns) of the batch, a numpy array or a tensor
-    :return: The standardised values, of the same type
+    :param renamed: Former name -> new name
     """
-    return (values - values.mean()) / (values.std() + 1e-8)
+
+    def decorate(cls: AlgorithmClass) -> AlgorithmClass:
+        init = vars(cls)["__init__"]  # the class's own constructor
+        all_renamed = {**getattr(cls, "_renamed_parameters", {}), **renamed}
+
+        @functools.wraps(init)
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            for old, new in all_renamed.items():
+                if old in kwargs:
+                    raise TypeError(f"{cls.__name__}: the parameter {old!r} was renamed {new!r}; pass {new}={kwargs[old]!r}")
+            init(self, *args, **kwargs)
+
+        cls.__init__ = __init__  # type: ignore[misc]
+        cls._renamed_parameters = all_renamed  # type: ignore[attr-defined]
+        return cls
+
+    return decorate
 
 
-def approx_kl(log_ratio: th.Tensor) -> th.Tensor:
-    """
-    Estimate of KL(old || new) from samples of the old policy: ``E_old[(r - 1) - log r]`` with ``r = pi_new / pi_old``
-    (unbiased and never negative, as in SB3's PPO; Schulman, "Approximating KL divergence",
-    http://joschu.net/blog/kl-approx.html).
-
-    :param log_ratio: ``log pi_new(a|s) - log pi_old(a|s)`` on the batch
-    :return: The scalar estimate
-    """
-    return th.mean(th.exp(log_ratio) - 1 - log_ratio)
-
-
-def check_finite_loss(loss: th.Tensor, policy_loss: th.Tensor, value_loss: th.Tensor, update: int, advice: str) -> None:
-    """
-    Refuse to step on a loss that is NaN or inf, before the backward pass, so that the parameters stay as they were.
-
-    :param loss: The loss about to be minimised
-    :param policy_loss: Its policy term (for the message)
-    :param value_loss: Its value term (for the message; zero without a critic)
-    :param update: The number of the update (``_n_updates + 1``)
-    :param advice: What to change, the end of the message
-    :raises FloatingPointError: when ``loss`` is not finite
-    """
-    if not th.isfinite(loss):
-        raise FloatingPointError(
-            f"Non-finite loss (policy {policy_loss.item()}, value {value_loss.item()}) at update "
-            f"{update}: the parameters were left unchanged. {advice}"
-        )
-
-
-def clip_gradients(
-    policy: ActorPolicy | SplitActorCriticPolicy, max_grad_norm: float | None, critic: bool = True
-) -> th.Tensor:
-    """
-    Clip the actor's gradient and, separately, the critic's to ``max_grad_norm`` (each network's own norm, since each
-    has its own step size), with torch's ``clip_grad_norm_``.
-
-    :param policy: The policy, after the backward pass
-    :param max_grad_norm: The largest norm of each gradient, ``None`` for no clipping
-    :param critic: Whether to clip the critic's gradient too (the policy must then have a critic)
-    :return: The norm of the actor's gradient before clipping (measured even without clipping)
-    """
-    # An infinite threshold measures without clipping
-    grad_norm = th.nn.utils.clip_grad_norm_(policy.actor_parameters(), max_grad_norm or float("inf"))
-    if critic and max_grad_norm is not None:
-        assert isinstance(policy, SplitActorCriticPolicy), "only a SplitActorCriticPolicy has a critic"
-        th.nn.utils.clip_grad_norm_(policy.critic_parameters(), max_grad_norm)
-    return grad_norm
-
-
-def update_critic_learning_rate(
-    policy: SplitActorCriticPolicy, schedule: Schedule, progress_remaining: float, logger: Logger
-) -> None:
-    """
-    Set the critic's step size from its own schedule (SB3's ``_update_learning_rate`` sets every parameter group's to
-    the actor's) and log it as ``train/critic_learning_rate``.
-
-    :param policy: The policy, whose optimizer has a ``"critic"`` parameter group
-    :param schedule: The critic's learning-rate schedule
-    :param progress_remaining: The algorithm's ``_current_progress_remaining``
-    :param logger: The algorithm's logger
-    """
-    critic_lr = schedule(progress_remaining)
-    logger.record("train/critic_learning_rate", critic_lr)
-    policy.set_critic_learning_rate(critic_lr)
-
-
-def critic_regression_step(
-    policy: SplitActorCriticPolicy,
-    observations: PyTorchObs,
-    returns: th.Tensor,
-    max_grad_norm: float | None = None,
-    frozen_parameters: tuple[th.nn.Parameter, ...] | list[th.nn.Parameter] = (),
-) -> float:
-    """
-    One gradient step of the critic's regression on the returns, ``min_w mean_t (V_w(s_t) - G_t)^2``
-    (the value-function fit of Sutton & Barto (2018), section 9.3, on Monte-Carlo or TD(lambda) returns).
-
-    The actor's own parameters get no gradient from this loss; a shared features extractor does, and moves unless it is
-    in ``frozen_parameters``.
-
-    :param policy: The policy, with a critic
-    :param observations: The states s_t (the batch or a minibatch)
-    :param returns: The regression targets G_t
-    :param max_grad_norm: Clip the critic's gradient to this norm, ``None`` for no clipping
-    :param frozen_parameters: Parameters whose gradient is dropped before the step, so that it leaves them unchanged
-    :return: The value loss before the step
-    """
-    values = policy.predict_values(observations).flatten()
-    value_loss = F.mse_loss(values, returns)
-    policy.optimizer.zero_grad()
-    value_loss.backward()
-    for param in frozen_parameters:
-        param.grad = None
-    if max_grad_norm is not None:
-        th.nn.utils.clip_grad_norm_(policy.critic_parameters(), max_grad_norm)
-    policy.optimizer.step()
-    return value_loss.item()
+def restore_renamed_attributes(model: Any) -> None:
+    """Give a model loaded from a file saved before a parameter's rename its attribute under the new name."""
+    for old, new in getattr(model, "_renamed_parameters", {}).items():
+        if old in vars(model):
+            setattr(model, new, vars(model).pop(old))

@@ -21,18 +21,17 @@ from sb3_pg.common.buffers import (
 from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.diagnostics import batched_gradients, group_weights, record_gradient_statistics
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy, SplitActorCriticPolicy
+from sb3_pg.common.updates import approx_kl, check_finite_loss, clip_gradients, standardize
 from sb3_pg.common.utils import (
     CheckedSchedule,
-    approx_kl,
     check_action_space,
     check_entropy_coef,
-    check_finite_loss,
     check_max_grad_norm,
     check_positive_int,
     check_step_size,
     check_unit_interval,
-    clip_gradients,
-    standardize,
+    renamed_parameters,
+    restore_renamed_attributes,
     warn_if_cuda_unavailable,
 )
 
@@ -42,6 +41,7 @@ DEFAULT_N_EPISODES = 8
 DEFAULT_MAX_EPISODE_STEPS = 100_000
 
 
+@renamed_parameters(normalize_returns="normalize_advantage")
 class Reinforce(OnPolicyAlgorithm):
     """
     REINFORCE: Monte-Carlo policy gradient (vanilla, no critic).
@@ -69,7 +69,7 @@ class Reinforce(OnPolicyAlgorithm):
     :param discount_gradient: Multiply step t's term by gamma^t, as in Sutton & Barto's pseudocode. Only then is the
         reward-to-go update unbiased for the gradient of the discounted objective when gamma < 1; the common form
         without it is not (it weights late steps as much as early ones). The episode return needs no such factor.
-    :param normalize_returns: Standardise psi over the batch (zero mean, unit variance) before the loss. A
+    :param normalize_advantage: Standardise psi over the batch (zero mean, unit variance) before the loss. A
         variance-reduction trick (a batch-mean baseline and a rescaled step size), which makes the update biased.
     :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
     :param max_grad_norm: The maximum value for the gradient clipping, ``None`` disables clipping
@@ -117,7 +117,7 @@ class Reinforce(OnPolicyAlgorithm):
         gamma: float = 0.99,
         return_type: str = "reward_to_go",
         discount_gradient: bool = False,
-        normalize_returns: bool = False,
+        normalize_advantage: bool = False,
         ent_coef: float = 0.0,
         max_grad_norm: float | None = None,
         max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
@@ -139,7 +139,7 @@ class Reinforce(OnPolicyAlgorithm):
         self.n_episodes = n_episodes
         self.return_type = return_type
         self.discount_gradient = discount_gradient
-        self.normalize_returns = normalize_returns
+        self.normalize_advantage = normalize_advantage
         self.log_grad_stats = log_grad_stats
         self.max_episode_steps = max_episode_steps
         self._check_params(learning_rate=learning_rate, n_steps=n_steps, gamma=gamma, max_grad_norm=max_grad_norm)
@@ -206,6 +206,7 @@ class Reinforce(OnPolicyAlgorithm):
             )
 
     def _setup_model(self) -> None:
+        restore_renamed_attributes(self)  # a model saved before a rename
         self._check_env_params()
         self._setup_lr_schedule()
         self.set_random_seed(self.seed)
@@ -422,7 +423,7 @@ class Reinforce(OnPolicyAlgorithm):
         log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
         # psi_t: the Monte-Carlo return (reward-to-go G_t or episode return G_0)
         advantages = data.returns
-        if self.normalize_returns and len(advantages) > 1:
+        if self.normalize_advantage and len(advantages) > 1:
             advantages = standardize(advantages)
         if self.discount_gradient:
             # w_t = gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)

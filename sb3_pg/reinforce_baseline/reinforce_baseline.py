@@ -15,16 +15,14 @@ from sb3_pg.common.policies import (
     SplitActorCriticCnnPolicy,
     SplitActorCriticPolicy,
 )
-from sb3_pg.common.utils import (
-    CheckedSchedule,
+from sb3_pg.common.updates import (
     check_finite_loss,
-    check_positive_int,
-    check_step_size,
     clip_gradients,
     critic_regression_step,
     standardize,
     update_critic_learning_rate,
 )
+from sb3_pg.common.utils import CheckedSchedule, check_positive_int, check_step_size, renamed_parameters
 from sb3_pg.reinforce.reinforce import DEFAULT_MAX_EPISODE_STEPS, Reinforce
 
 SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaseline")
@@ -32,6 +30,7 @@ SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaselin
 BASELINES = ("value", "mean", "optimal")
 
 
+@renamed_parameters(n_critic_epochs="n_critic_updates")
 class ReinforceBaseline(Reinforce):
     """
     REINFORCE with a baseline: the Monte-Carlo policy gradient with psi_t - b_t in place of psi_t.
@@ -42,7 +41,7 @@ class ReinforceBaseline(Reinforce):
     since E[grad log pi(a_t|s_t) b_t] = 0, and can reduce its variance a lot. Three baselines:
 
     - ``"value"``: a learned V(s_t), regressed on the Monte-Carlo returns. Each batch uses the critic as it was
-      when the batch was collected; the critic is then fitted on the batch (``n_critic_epochs`` full-batch steps at
+      when the batch was collected; the critic is then fitted on the batch (``n_critic_updates`` full-batch steps at
       ``critic_learning_rate``, the first one taken together with the policy step), so a step's baseline never saw
       that step's action.
     - ``"mean"``: the mean return over the steps of the *other* episodes of the batch (leave-one-out, so that
@@ -62,7 +61,7 @@ class ReinforceBaseline(Reinforce):
     :param gamma: Discount factor
     :param baseline: ``"value"`` (default), ``"mean"`` or ``"optimal"`` (see above)
     :param critic_learning_rate: The critic's learning rate (``baseline="value"``), a float or a schedule
-    :param n_critic_epochs: Number of full-batch critic steps per update (``baseline="value"``)
+    :param n_critic_updates: Number of full-batch critic steps per update (``baseline="value"``)
     :param return_type: ``"reward_to_go"`` (psi_t = G_t, default) or ``"episode"`` (psi_t = G_0)
     :param discount_gradient: Multiply step t's term by gamma^t (unbiased for the discounted objective)
     :param normalize_advantage: Standardise psi_t - b_t over the batch (a trick that makes the step biased)
@@ -102,7 +101,7 @@ class ReinforceBaseline(Reinforce):
         gamma: float = 0.99,
         baseline: str = "value",
         critic_learning_rate: float | Schedule = 1e-3,
-        n_critic_epochs: int = 5,
+        n_critic_updates: int = 5,
         return_type: str = "reward_to_go",
         discount_gradient: bool = False,
         normalize_advantage: bool = False,
@@ -125,7 +124,7 @@ class ReinforceBaseline(Reinforce):
         if baseline not in BASELINES:
             raise ValueError(f"baseline={baseline!r} is not one of {BASELINES}")
         check_step_size("critic_learning_rate", critic_learning_rate)
-        check_positive_int("n_critic_epochs", n_critic_epochs)
+        check_positive_int("n_critic_updates", n_critic_updates)
         if baseline != "value" and n_episodes is not None and n_episodes < 2:
             raise ValueError(
                 f"baseline={baseline!r} is estimated from the other episodes of the batch: n_episodes={n_episodes} "
@@ -134,8 +133,7 @@ class ReinforceBaseline(Reinforce):
         # Set before the parent's constructor, which picks the policy class from it
         self.baseline = baseline
         self.critic_learning_rate = critic_learning_rate
-        self.n_critic_epochs = n_critic_epochs
-        self.normalize_advantage = normalize_advantage
+        self.n_critic_updates = n_critic_updates
 
         super().__init__(
             policy,  # type: ignore[arg-type]
@@ -146,7 +144,7 @@ class ReinforceBaseline(Reinforce):
             gamma=gamma,
             return_type=return_type,
             discount_gradient=discount_gradient,
-            normalize_returns=False,
+            normalize_advantage=normalize_advantage,
             ent_coef=ent_coef,
             max_grad_norm=max_grad_norm,
             max_episode_steps=max_episode_steps,
@@ -234,7 +232,7 @@ class ReinforceBaseline(Reinforce):
         """
         One policy-gradient step on the batch of complete episodes, with psi_t - b_t in place of psi_t:
         ``loss = -(1/N) sum_i sum_t w_t (psi_t - b_t) log pi(a_t|s_t) - ent_coef (1/N) sum_i sum_t H(pi(.|s_t))``;
-        with ``baseline="value"``, then ``n_critic_epochs`` steps of ``mean_t (V(s_t) - G_t)^2`` (the first one in the
+        with ``baseline="value"``, then ``n_critic_updates`` steps of ``mean_t (V(s_t) - G_t)^2`` (the first one in the
         same backward pass as the policy step).
         """
         self.policy.set_training_mode(True)
@@ -283,9 +281,9 @@ class ReinforceBaseline(Reinforce):
 
         if values is not None:
             assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
-            # The rest of the critic's fit: n_critic_epochs full-batch steps in all
+            # The rest of the critic's fit: n_critic_updates full-batch steps in all
             value_losses = [value_loss.item()]
-            for _ in range(self.n_critic_epochs - 1):
+            for _ in range(self.n_critic_updates - 1):
                 value_losses.append(critic_regression_step(self.policy, data.observations, data.returns, self.max_grad_norm))
             self.logger.record("train/value_loss", sum(value_losses) / len(value_losses))
             self.logger.record(

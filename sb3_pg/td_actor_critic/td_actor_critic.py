@@ -18,19 +18,15 @@ from sb3_pg.common.policies import (
     SplitActorCriticCnnPolicy,
     SplitActorCriticPolicy,
 )
+from sb3_pg.common.updates import approx_kl, check_finite_loss, clip_gradients, standardize, update_critic_learning_rate
 from sb3_pg.common.utils import (
     CheckedSchedule,
-    approx_kl,
     check_action_space,
     check_entropy_coef,
-    check_finite_loss,
     check_max_grad_norm,
     check_positive_int,
     check_step_size,
     check_unit_interval,
-    clip_gradients,
-    standardize,
-    update_critic_learning_rate,
     warn_if_cuda_unavailable,
 )
 

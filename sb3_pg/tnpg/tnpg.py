@@ -20,6 +20,7 @@ from sb3_pg.common.policies import (
     SplitActorCriticCnnPolicy,
     SplitActorCriticPolicy,
 )
+from sb3_pg.common.updates import critic_regression_step, standardize
 from sb3_pg.common.utils import (
     CheckedSchedule,
     check_action_space,
@@ -27,8 +28,6 @@ from sb3_pg.common.utils import (
     check_positive_int,
     check_step_size,
     check_unit_interval,
-    critic_regression_step,
-    standardize,
     warn_if_cuda_unavailable,
 )
 

@@ -189,7 +189,10 @@ def check_train_arguments(args: list[str]) -> list[str]:
     block_source = f"{parsed.conf_file} (block {block_name!r})"
     sources = [(key, block_source) for key in block]
     sources += [(key, "--hyperparams") for key in parsed.hyperparams]
+    renamed = getattr(algo_class, "_renamed_parameters", {})
     for key, source in sources:
+        if key in renamed:
+            raise ConfigError(f"{algo_class.__name__}: the hyperparameter {key!r} from {source} was renamed {renamed[key]!r}")
         if key not in accepted:
             close = difflib.get_close_matches(key, sorted(accepted), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""

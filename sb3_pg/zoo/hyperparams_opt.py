@@ -64,7 +64,7 @@ def sample_reinforce_params(trial: optuna.Trial, n_actions: int, n_envs: int, ad
     :return: keyword arguments of ``Reinforce``
     """
     sampled = _suggest_reinforce(trial, min_episodes_pow=0)
-    sampled["normalize_returns"] = trial.suggest_categorical("normalize_returns", [False, True])
+    sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", [False, True])
     return convert_reinforce_params(sampled)
 
 
@@ -87,7 +87,7 @@ def sample_reinforce_baseline_params(
     sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", [False, True])
     if sampled["baseline"] == "value":
         sampled["critic_learning_rate"] = trial.suggest_float("critic_learning_rate", 1e-4, 3e-2, log=True)
-        sampled["n_critic_epochs"] = trial.suggest_int("n_critic_epochs", 1, 10)
+        sampled["n_critic_updates"] = trial.suggest_int("n_critic_updates", 1, 10)
     return convert_reinforce_params(sampled)
 
 

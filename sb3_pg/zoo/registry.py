@@ -2,18 +2,8 @@
 
 from pathlib import Path
 
-from stable_baselines3.common.base_class import BaseAlgorithm
-
 import sb3_pg
-from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
-
-# RL-Zoo names (``--algo``) of our algorithms
-ALGOS: dict[str, type[BaseAlgorithm]] = {
-    "reinforce": Reinforce,
-    "reinforce_baseline": ReinforceBaseline,
-    "td_actor_critic": TDActorCritic,
-    "tnpg": TNPG,
-}
+from sb3_pg import ALGOS
 
 
 def config_dir() -> Path:
