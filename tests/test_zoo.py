@@ -244,13 +244,18 @@ def test_shipped_config_values_pass_the_check(algo):
         check_train_arguments(["--algo", algo, "--env", env_id])
 
 
+@pytest.mark.slow
 def test_zoo_algorithms_keep_their_configs(tmp_path):
     result = run_cli(train_args("a2c", "CartPole-v1", 200), tmp_path)
     assert "rl_zoo3/hyperparams/a2c.yml" in result.stdout
     assert (tmp_path / "logs/a2c/CartPole-v1_1/CartPole-v1.zip").is_file()
 
 
-@pytest.mark.parametrize("algo", OUR_ALGOS)
+# One CLI training in the default suite (the smoke test of the CLI path), the others in the slow job
+CLI_TRAIN_ALGOS = [algo if algo == "reinforce" else pytest.param(algo, marks=pytest.mark.slow) for algo in OUR_ALGOS]
+
+
+@pytest.mark.parametrize("algo", CLI_TRAIN_ALGOS)
 def test_cli_train_uses_shipped_config(algo, tmp_path):
     result = run_cli(train_args(algo, "CartPole-v1", 300), tmp_path)
     assert f"Loading hyperparameters from: {config_path(algo)}" in result.stdout
@@ -260,6 +265,7 @@ def test_cli_train_uses_shipped_config(algo, tmp_path):
     assert ALGOS[algo].load(run_dir / "CartPole-v1.zip").num_timesteps >= 300
 
 
+@pytest.mark.slow
 def test_cli_enjoy_and_resume(tmp_path):
     run_cli(train_args("reinforce", "CartPole-v1", 500, "--seed", "0", "--save-freq", "200"), tmp_path)
     first = tmp_path / "logs/reinforce/CartPole-v1_1"
@@ -279,6 +285,7 @@ def test_cli_enjoy_and_resume(tmp_path):
         assert np.array_equal(value.numpy(), resumed.policy.state_dict()[name].numpy()), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algo", OUR_ALGOS)
 def test_cli_optimize(algo, tmp_path):
     optimize = ["-optimize", "--n-trials", "2", "--n-evaluations", "1", "--eval-episodes", "2", "--no-optim-plots"]
@@ -327,6 +334,7 @@ def read_wandb_history_keys(run_file: Path) -> set[str]:
     return keys
 
 
+@pytest.mark.slow
 def test_cli_track_logs_our_metrics_to_wandb(tmp_path):
     track = ["--track", "--wandb-project-name", "pg"]
     run_cli(train_args("reinforce_baseline", "CartPole-v1", 400, *track), tmp_path, env={"WANDB_MODE": "offline"})
@@ -337,6 +345,7 @@ def test_cli_track_logs_our_metrics_to_wandb(tmp_path):
         assert key in keys, sorted(keys)
 
 
+@pytest.mark.slow
 def test_non_editable_install_finds_configs(tmp_path):
     """``pip install .`` (not editable), used from another directory, ships and finds the configs."""
     target = tmp_path / "site"
@@ -353,6 +362,7 @@ def test_non_editable_install_finds_configs(tmp_path):
     assert config_dir() != installed  # this process still uses the source checkout
 
 
+@pytest.mark.slow
 def test_wandb_example_logs_our_metrics(tmp_path):
     """``examples/wandb_reinforce_baseline.py`` (WandbCallback in plain Python) logs our metrics to the W&B run."""
     result = subprocess.run(
