@@ -1,9 +1,9 @@
 """RL-Zoo integration: registration, shipped configs, Optuna samplers, the CLI (train, enjoy, -optimize, -i, --track)."""
 
 import inspect
+import json
 import os
 import re
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -295,54 +295,91 @@ def test_cli_optimize(algo, tmp_path):
     assert len(report.read_text().strip().splitlines()) == 3  # header and two trials
 
 
-def read_wandb_history_keys(run_file: Path) -> set[str]:
-    """
-    Keys of the history records of an offline W&B run file (``run-<id>.wandb``): a 7-byte header, then
-    records in 32 KiB blocks, each record split in chunks with a 7-byte header (CRC, length, chunk type:
-    1 full, 2 first, 3 middle, 4 last), every record a ``wandb_internal_pb2.Record``.
-    """
-    from wandb.proto import wandb_internal_pb2
+# Runs a W&B-tracked training (``sb3_pg.zoo ARGS`` or ``SCRIPT ARGS``) with W&B offline; just before the run
+# finishes, writes its summary as W&B holds it (``Run.summary``) to a JSON file
+WANDB_DRIVER = """
+import json, runpy, sys, time
+import wandb
 
-    raw, block, position = run_file.read_bytes(), 32 * 1024, 7
-    assert raw[:4] == b":W&B"
-    records, pending = [], b""
-    while position + 7 <= len(raw):
-        left_in_block = block - position % block
-        if left_in_block < 7:
-            position += left_in_block
-            continue
-        _, length, chunk_type = struct.unpack("<IHB", raw[position : position + 7])
-        if chunk_type == 0:  # block padding
-            position += left_in_block
-            continue
-        chunk = raw[position + 7 : position + 7 + length]
-        position += 7 + length
-        if chunk_type == 1:
-            records.append(chunk)
-        elif chunk_type == 2:
-            pending = chunk
-        elif chunk_type == 3:
-            pending += chunk
-        else:
-            records.append(pending + chunk)
-    keys = set()
-    for data in records:
-        record = wandb_internal_pb2.Record()
-        record.ParseFromString(data)
-        if record.WhichOneof("record_type") == "history":
-            keys.update(item.key or "/".join(item.nested_key) for item in record.history.item)
-    return keys
+keys, out, command = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3:]
+finish = wandb.Run.finish
+
+
+def finish_after_recording_the_summary(run, *args, **kwargs):
+    # W&B reads SB3's TensorBoard files in the background: wait until the metrics are in the run's summary
+    deadline = time.monotonic() + 120
+    summary = dict(run.summary)
+    while not all(key in summary for key in keys) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        summary = dict(run.summary)
+    with open(out, "w") as file:
+        json.dump({key: value for key, value in summary.items() if isinstance(value, (int, float))}, file)
+    return finish(run, *args, **kwargs)
+
+
+wandb.Run.finish = finish_after_recording_the_summary
+sys.argv = command
+if command[0] == "sb3_pg.zoo":
+    runpy.run_module("sb3_pg.zoo", run_name="__main__")
+    wandb.run.finish()  # RL-Zoo leaves its run to be finished at exit
+else:
+    runpy.run_path(command[0], run_name="__main__")
+"""
+
+
+def run_tracked(command: list[str], keys: list[str], cwd: Path) -> dict:
+    """
+    ``command`` run with W&B offline (``WANDB_MODE=offline``); returns the W&B run's summary (the last value of each
+    metric logged to the run, and ``global_step``, the step of those values), read through W&B's public ``Run.summary``.
+    """
+    out = cwd / "wandb_summary.json"
+    result = subprocess.run(
+        [sys.executable, "-c", WANDB_DRIVER, json.dumps([*keys, "global_step"]), str(out), *command],
+        cwd=cwd,
+        env={**os.environ, "WANDB_MODE": "offline"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return json.loads(out.read_text())
+
+
+def tensorboard_scalars(logdir: Path) -> dict[str, dict[int, float]]:
+    """The scalars of the TensorBoard event files under ``logdir`` (TensorBoard's EventAccumulator): {tag: {step: value}}."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    scalars: dict[str, dict[int, float]] = {}
+    for folder in sorted({path.parent for path in logdir.rglob("events.out.tfevents.*")}):
+        accumulator = EventAccumulator(str(folder))
+        accumulator.Reload()
+        for tag in accumulator.Tags()["scalars"]:
+            scalars.setdefault(tag, {}).update((event.step, event.value) for event in accumulator.Scalars(tag))
+    return scalars
+
+
+def check_metrics_reach_wandb(summary: dict, scalars: dict[str, dict[int, float]], keys: list[str]) -> None:
+    """
+    Each of ``keys`` is a metric of the W&B run, whose value is the one SB3 wrote to TensorBoard at the run's step
+    (W&B takes SB3's metrics from its TensorBoard files: ``sync_tensorboard=True``).
+    """
+    step = summary["global_step"]
+    for key in keys:
+        assert key in scalars, sorted(scalars)
+        assert key in summary, sorted(summary)
+        assert step in scalars[key], (key, step, sorted(scalars[key]))
+        assert summary[key] == pytest.approx(scalars[key][step], rel=1e-6), (key, step)
 
 
 @pytest.mark.slow
 def test_cli_track_logs_our_metrics_to_wandb(tmp_path):
-    track = ["--track", "--wandb-project-name", "pg"]
-    run_cli(train_args("reinforce_baseline", "CartPole-v1", 400, *track), tmp_path, env={"WANDB_MODE": "offline"})
-    run_files = list(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
-    assert len(run_files) == 1
-    keys = read_wandb_history_keys(run_files[0])
-    for key in ("train/policy_loss", "train/value_loss", "train/grad_norm", "train/approx_kl", "rollout/discarded_steps"):
-        assert key in keys, sorted(keys)
+    keys = ["train/policy_loss", "train/value_loss", "train/grad_norm", "train/approx_kl", "rollout/discarded_steps"]
+    # 600 steps: three updates, so that W&B has taken in a step with every metric before the run finishes
+    track = ["--seed", "0", "--track", "--wandb-project-name", "pg"]
+    summary = run_tracked(["sb3_pg.zoo", *train_args("reinforce_baseline", "CartPole-v1", 600, *track)], keys, tmp_path)
+    assert len(list(tmp_path.glob("wandb/offline-run-*"))) == 1
+    # RL-Zoo's --track: SB3 logs to TensorBoard under runs/, W&B syncs it
+    check_metrics_reach_wandb(summary, tensorboard_scalars(tmp_path / "runs"), keys)
 
 
 @pytest.mark.slow
@@ -365,18 +402,10 @@ def test_non_editable_install_finds_configs(tmp_path):
 @pytest.mark.slow
 def test_wandb_example_logs_our_metrics(tmp_path):
     """``examples/wandb_reinforce_baseline.py`` (WandbCallback in plain Python) logs our metrics to the W&B run."""
-    result = subprocess.run(
-        [sys.executable, str(REPO / "examples/wandb_reinforce_baseline.py"), "--timesteps", "300"],
-        cwd=tmp_path,
-        env={**os.environ, "WANDB_MODE": "offline"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    keys = read_wandb_history_keys(next(tmp_path.glob("wandb/offline-run-*/run-*.wandb")))
-    for key in ("train/policy_loss", "train/value_loss", "train/grad_norm", "rollout/discarded_steps"):
-        assert key in keys, sorted(keys)
+    keys = ["train/policy_loss", "train/value_loss", "train/grad_norm", "rollout/discarded_steps"]
+    summary = run_tracked([str(REPO / "examples/wandb_reinforce_baseline.py"), "--timesteps", "300"], keys, tmp_path)
+    assert len(list(tmp_path.glob("wandb/offline-run-*"))) == 1
+    check_metrics_reach_wandb(summary, tensorboard_scalars(tmp_path / "runs"), keys)
     assert next(tmp_path.glob("models/*/model.zip")).is_file()
 
 
