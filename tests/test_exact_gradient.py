@@ -78,18 +78,20 @@ def z_scores(estimates: np.ndarray, exact: np.ndarray) -> np.ndarray:
     return (estimates.mean(axis=0) - exact) / standard_error
 
 
+# Each case: 1500 updates. Three stay in the default suite (discounted REINFORCE, the value baseline, the discounted
+# optimal baseline); the others run in the slow job
 @pytest.mark.parametrize(
     "algo, gamma, kwargs",
     [
-        (Reinforce, 1.0, dict(return_type="reward_to_go")),
-        (Reinforce, 1.0, dict(return_type="episode")),
+        pytest.param(Reinforce, 1.0, dict(return_type="reward_to_go"), marks=pytest.mark.slow),
+        pytest.param(Reinforce, 1.0, dict(return_type="episode"), marks=pytest.mark.slow),
         (Reinforce, 0.8, dict(return_type="reward_to_go", discount_gradient=True)),
-        (Reinforce, 0.8, dict(return_type="episode")),
+        pytest.param(Reinforce, 0.8, dict(return_type="episode"), marks=pytest.mark.slow),
         (ReinforceBaseline, 1.0, dict(baseline="value")),
-        (ReinforceBaseline, 1.0, dict(baseline="mean")),
-        (ReinforceBaseline, 1.0, dict(baseline="optimal")),
-        (ReinforceBaseline, 1.0, dict(baseline="optimal", return_type="episode")),
-        (ReinforceBaseline, 0.8, dict(baseline="mean", discount_gradient=True)),
+        pytest.param(ReinforceBaseline, 1.0, dict(baseline="mean"), marks=pytest.mark.slow),
+        pytest.param(ReinforceBaseline, 1.0, dict(baseline="optimal"), marks=pytest.mark.slow),
+        pytest.param(ReinforceBaseline, 1.0, dict(baseline="optimal", return_type="episode"), marks=pytest.mark.slow),
+        pytest.param(ReinforceBaseline, 0.8, dict(baseline="mean", discount_gradient=True), marks=pytest.mark.slow),
         (ReinforceBaseline, 0.8, dict(baseline="optimal", discount_gradient=True)),
     ],
 )
@@ -103,6 +105,7 @@ def test_estimator_is_unbiased(algo, gamma, kwargs):
     assert np.linalg.norm(exact) > 4 * np.linalg.norm(estimates.std(axis=0) / np.sqrt(N_BATCHES))
 
 
+@pytest.mark.slow
 def test_undiscounted_gradient_form_is_biased_when_gamma_below_one():
     """Without the gamma^t factor, reward-to-go REINFORCE does not follow the gradient of the discounted objective."""
     gamma = 0.5
@@ -116,6 +119,7 @@ def test_undiscounted_gradient_form_is_biased_when_gamma_below_one():
     assert np.abs(biased).max() > 3 * Z_MAX, f"expected a clear bias, z={biased}"
 
 
+@pytest.mark.slow
 def test_baselines_reduce_variance():
     """Same mean, less noise: the baselines' estimates vary less than plain REINFORCE's on this MDP."""
     variances = {}

@@ -248,6 +248,7 @@ def finish(processes: list[subprocess.Popen], timeout: float) -> list[tuple[str,
                 process.communicate()
 
 
+@pytest.mark.slow  # two worker processes
 def test_two_workers_share_the_runs(tmp_path: Path) -> None:
     """Two worker processes on one results folder: every run done exactly once, by one or the other."""
     out_dir, ready, log = tmp_path / "results", tmp_path / "ready", tmp_path / "calls.jsonl"

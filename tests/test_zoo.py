@@ -1,9 +1,9 @@
 """RL-Zoo integration: registration, shipped configs, Optuna samplers, the CLI (train, enjoy, -optimize, -i, --track)."""
 
 import inspect
+import json
 import os
 import re
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -254,13 +254,18 @@ def test_shipped_config_values_pass_the_check(algo):
         check_train_arguments(["--algo", algo, "--env", env_id])
 
 
+@pytest.mark.slow
 def test_zoo_algorithms_keep_their_configs(tmp_path):
     result = run_cli(train_args("a2c", "CartPole-v1", 200), tmp_path)
     assert "rl_zoo3/hyperparams/a2c.yml" in result.stdout
     assert (tmp_path / "logs/a2c/CartPole-v1_1/CartPole-v1.zip").is_file()
 
 
-@pytest.mark.parametrize("algo", OUR_ALGOS)
+# One CLI training in the default suite (the smoke test of the CLI path), the others in the slow job
+CLI_TRAIN_ALGOS = [algo if algo == "reinforce" else pytest.param(algo, marks=pytest.mark.slow) for algo in OUR_ALGOS]
+
+
+@pytest.mark.parametrize("algo", CLI_TRAIN_ALGOS)
 def test_cli_train_uses_shipped_config(algo, tmp_path):
     result = run_cli(train_args(algo, "CartPole-v1", 300), tmp_path)
     assert f"Loading hyperparameters from: {config_path(algo)}" in result.stdout
@@ -270,6 +275,7 @@ def test_cli_train_uses_shipped_config(algo, tmp_path):
     assert ALGOS[algo].load(run_dir / "CartPole-v1.zip").num_timesteps >= 300
 
 
+@pytest.mark.slow
 def test_cli_enjoy_and_resume(tmp_path):
     run_cli(train_args("reinforce", "CartPole-v1", 500, "--seed", "0", "--save-freq", "200"), tmp_path)
     first = tmp_path / "logs/reinforce/CartPole-v1_1"
@@ -289,6 +295,7 @@ def test_cli_enjoy_and_resume(tmp_path):
         assert np.array_equal(value.numpy(), resumed.policy.state_dict()[name].numpy()), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algo", OUR_ALGOS)
 def test_cli_optimize(algo, tmp_path):
     optimize = ["-optimize", "--n-trials", "2", "--n-evaluations", "1", "--eval-episodes", "2", "--no-optim-plots"]
@@ -298,55 +305,94 @@ def test_cli_optimize(algo, tmp_path):
     assert len(report.read_text().strip().splitlines()) == 3  # header and two trials
 
 
-def read_wandb_history_keys(run_file: Path) -> set[str]:
+# Runs a W&B-tracked training (``sb3_pg.zoo ARGS`` or ``SCRIPT ARGS``) with W&B offline; just before the run
+# finishes, writes its summary as W&B holds it (``Run.summary``) to a JSON file
+WANDB_DRIVER = """
+import json, runpy, sys, time
+import wandb
+
+keys, out, command = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3:]
+finish = wandb.Run.finish
+
+
+def finish_after_recording_the_summary(run, *args, **kwargs):
+    # W&B reads SB3's TensorBoard files in the background: wait until the metrics are in the run's summary
+    deadline = time.monotonic() + 120
+    summary = dict(run.summary)
+    while not all(key in summary for key in keys) and time.monotonic() < deadline:
+        time.sleep(0.2)
+        summary = dict(run.summary)
+    with open(out, "w") as file:
+        json.dump({key: value for key, value in summary.items() if isinstance(value, (int, float))}, file)
+    return finish(run, *args, **kwargs)
+
+
+wandb.Run.finish = finish_after_recording_the_summary
+sys.argv = command
+if command[0] == "sb3_pg.zoo":
+    runpy.run_module("sb3_pg.zoo", run_name="__main__")
+    wandb.run.finish()  # RL-Zoo leaves its run to be finished at exit
+else:
+    runpy.run_path(command[0], run_name="__main__")
+"""
+
+
+def run_tracked(command: list[str], keys: list[str], cwd: Path) -> dict:
     """
-    Keys of the history records of an offline W&B run file (``run-<id>.wandb``): a 7-byte header, then
-    records in 32 KiB blocks, each record split in chunks with a 7-byte header (CRC, length, chunk type:
-    1 full, 2 first, 3 middle, 4 last), every record a ``wandb_internal_pb2.Record``.
+    ``command`` run with W&B offline (``WANDB_MODE=offline``); returns the W&B run's summary (the last value of each
+    metric logged to the run, and ``global_step``, the step of those values), read through W&B's public ``Run.summary``.
     """
-    from wandb.proto import wandb_internal_pb2
-
-    raw, block, position = run_file.read_bytes(), 32 * 1024, 7
-    assert raw[:4] == b":W&B"
-    records, pending = [], b""
-    while position + 7 <= len(raw):
-        left_in_block = block - position % block
-        if left_in_block < 7:
-            position += left_in_block
-            continue
-        _, length, chunk_type = struct.unpack("<IHB", raw[position : position + 7])
-        if chunk_type == 0:  # block padding
-            position += left_in_block
-            continue
-        chunk = raw[position + 7 : position + 7 + length]
-        position += 7 + length
-        if chunk_type == 1:
-            records.append(chunk)
-        elif chunk_type == 2:
-            pending = chunk
-        elif chunk_type == 3:
-            pending += chunk
-        else:
-            records.append(pending + chunk)
-    keys = set()
-    for data in records:
-        record = wandb_internal_pb2.Record()
-        record.ParseFromString(data)
-        if record.WhichOneof("record_type") == "history":
-            keys.update(item.key or "/".join(item.nested_key) for item in record.history.item)
-    return keys
+    out = cwd / "wandb_summary.json"
+    result = subprocess.run(
+        [sys.executable, "-c", WANDB_DRIVER, json.dumps([*keys, "global_step"]), str(out), *command],
+        cwd=cwd,
+        env={**os.environ, "WANDB_MODE": "offline"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"{command} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    return json.loads(out.read_text())
 
 
+def tensorboard_scalars(logdir: Path) -> dict[str, dict[int, float]]:
+    """The scalars of the TensorBoard event files under ``logdir`` (TensorBoard's EventAccumulator): {tag: {step: value}}."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    scalars: dict[str, dict[int, float]] = {}
+    for folder in sorted({path.parent for path in logdir.rglob("events.out.tfevents.*")}):
+        accumulator = EventAccumulator(str(folder))
+        accumulator.Reload()
+        for tag in accumulator.Tags()["scalars"]:
+            scalars.setdefault(tag, {}).update((event.step, event.value) for event in accumulator.Scalars(tag))
+    return scalars
+
+
+def check_metrics_reach_wandb(summary: dict, scalars: dict[str, dict[int, float]], keys: list[str]) -> None:
+    """
+    Each of ``keys`` is a metric of the W&B run, whose value is the one SB3 wrote to TensorBoard at the run's step
+    (W&B takes SB3's metrics from its TensorBoard files: ``sync_tensorboard=True``).
+    """
+    step = summary["global_step"]
+    for key in keys:
+        assert key in scalars, sorted(scalars)
+        assert key in summary, sorted(summary)
+        assert step in scalars[key], (key, step, sorted(scalars[key]))
+        assert summary[key] == pytest.approx(scalars[key][step], rel=1e-6), (key, step)
+
+
+@pytest.mark.slow
 def test_cli_track_logs_our_metrics_to_wandb(tmp_path):
-    track = ["--track", "--wandb-project-name", "pg"]
-    run_cli(train_args("reinforce_baseline", "CartPole-v1", 400, *track), tmp_path, env={"WANDB_MODE": "offline"})
-    run_files = list(tmp_path.glob("wandb/offline-run-*/run-*.wandb"))
-    assert len(run_files) == 1
-    keys = read_wandb_history_keys(run_files[0])
-    for key in ("train/policy_loss", "train/value_loss", "train/grad_norm", "train/approx_kl", "rollout/discarded_steps"):
-        assert key in keys, sorted(keys)
+    keys = ["train/policy_loss", "train/value_loss", "train/grad_norm", "train/approx_kl", "rollout/discarded_steps"]
+    # 600 steps: three updates, so that W&B has taken in a step with every metric before the run finishes
+    track = ["--seed", "0", "--track", "--wandb-project-name", "pg"]
+    summary = run_tracked(["sb3_pg.zoo", *train_args("reinforce_baseline", "CartPole-v1", 600, *track)], keys, tmp_path)
+    assert len(list(tmp_path.glob("wandb/offline-run-*"))) == 1
+    # RL-Zoo's --track: SB3 logs to TensorBoard under runs/, W&B syncs it
+    check_metrics_reach_wandb(summary, tensorboard_scalars(tmp_path / "runs"), keys)
 
 
+@pytest.mark.slow
 def test_non_editable_install_finds_configs(tmp_path):
     """``pip install .`` (not editable), used from another directory, ships and finds the configs."""
     target = tmp_path / "site"
@@ -363,20 +409,13 @@ def test_non_editable_install_finds_configs(tmp_path):
     assert config_dir() != installed  # this process still uses the source checkout
 
 
+@pytest.mark.slow
 def test_wandb_example_logs_our_metrics(tmp_path):
     """``examples/wandb_reinforce_baseline.py`` (WandbCallback in plain Python) logs our metrics to the W&B run."""
-    result = subprocess.run(
-        [sys.executable, str(REPO / "examples/wandb_reinforce_baseline.py"), "--timesteps", "300"],
-        cwd=tmp_path,
-        env={**os.environ, "WANDB_MODE": "offline"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    keys = read_wandb_history_keys(next(tmp_path.glob("wandb/offline-run-*/run-*.wandb")))
-    for key in ("train/policy_loss", "train/value_loss", "train/grad_norm", "rollout/discarded_steps"):
-        assert key in keys, sorted(keys)
+    keys = ["train/policy_loss", "train/value_loss", "train/grad_norm", "rollout/discarded_steps"]
+    summary = run_tracked([str(REPO / "examples/wandb_reinforce_baseline.py"), "--timesteps", "300"], keys, tmp_path)
+    assert len(list(tmp_path.glob("wandb/offline-run-*"))) == 1
+    check_metrics_reach_wandb(summary, tensorboard_scalars(tmp_path / "runs"), keys)
     assert next(tmp_path.glob("models/*/model.zip")).is_file()
 
 

@@ -1,0 +1,16 @@
+"""
+One torch thread for the test session and the processes it starts (CLI runs, workers), as benchmarks/ pins it.
+
+The tests train tiny networks, where a second intra-op thread brings little; on a machine that is busy (a shared CI
+runner, benchmarks running), torch's idle worker threads spin against the main one and make the suite several times
+slower. ``OMP_NUM_THREADS`` set by the caller wins for subprocesses.
+"""
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+# After OMP_NUM_THREADS, which torch reads when it is first imported
+import torch as th
+
+th.set_num_threads(1)
