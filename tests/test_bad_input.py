@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from gymnasium import spaces
 from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 
 from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
 from sb3_pg.envs import ScriptedEpisodeEnv
@@ -254,3 +255,19 @@ def test_a_renamed_parameter_under_its_old_name_names_the_new_one(algo, old, new
     # The new name is the constructor's, as inspect (and RL-Zoo's config check) sees it
     parameters = inspect.signature(algo.__init__).parameters
     assert new in parameters and old not in parameters
+
+
+@pytest.mark.parametrize(
+    "algo, kwargs",
+    [(Reinforce, {}), (ReinforceBaseline, {}), (ReinforceBaseline, dict(baseline="mean")), (TDActorCritic, {}), (TNPG, {})],
+)
+def test_sb3_s_advice_to_train_an_mlp_on_the_cpu_sees_our_mlp_policy(algo, kwargs, monkeypatch):
+    """SB3 warns when an MlpPolicy is put on a GPU (slower than the CPU for small networks); it must recognise ours."""
+    checked = []
+    monkeypatch.setattr(
+        OnPolicyAlgorithm,
+        "_maybe_recommend_cpu",
+        lambda self, mlp_class_name="ActorCriticPolicy": checked.append(mlp_class_name == self.policy_class.__name__),
+    )
+    algo("MlpPolicy", "CartPole-v1", **kwargs)
+    assert any(checked)

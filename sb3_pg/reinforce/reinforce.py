@@ -241,7 +241,8 @@ class Reinforce(OnPolicyAlgorithm):
                 f"policy {type(self.policy).__name__} is not an sb3_pg policy: use (a subclass of) "
                 "sb3_pg.common.policies.ActorPolicy or SplitActorCriticPolicy"
             )
-        self._maybe_recommend_cpu(self.policy_aliases["MlpPolicy"].__name__)
+        # SB3's advice to train an MLP policy on the CPU, for our MlpPolicy class (SB3 checks its own)
+        self._maybe_recommend_cpu(self._get_policy_from_name("MlpPolicy").__name__)
 
     def _setup_lr_schedule(self) -> None:
         # SB3's schedule, with each value checked (>= 0 and finite) when it is used

@@ -166,6 +166,8 @@ class TDActorCritic(OnPolicyAlgorithm):
     def _setup_model(self) -> None:
         check_action_space(type(self).__name__, self.action_space)
         super()._setup_model()
+        # SB3's advice to train an MLP policy on the CPU, for our MlpPolicy class (SB3 checks its own)
+        self._maybe_recommend_cpu(self.policy_aliases["MlpPolicy"].__name__)
         if not isinstance(self.policy, SplitActorCriticPolicy):
             raise ValueError(
                 f"{type(self).__name__} needs a policy whose actor and critic have their own step sizes "

@@ -195,6 +195,8 @@ class TNPG(OnPolicyAlgorithm):
     def _setup_model(self) -> None:
         check_action_space(type(self).__name__, self.action_space)
         super()._setup_model()
+        # SB3's advice to train an MLP policy on the CPU, for our MlpPolicy class (SB3 checks its own)
+        self._maybe_recommend_cpu(self.policy_aliases["MlpPolicy"].__name__)
         if not isinstance(self.policy, SplitActorCriticPolicy):
             raise ValueError(
                 f"{type(self).__name__} needs a policy that separates the actor's and the critic's parameters "
