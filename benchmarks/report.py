@@ -134,13 +134,17 @@ TABLES: tuple[Table, ...] = (
         "CartPole-v1",
         "CartPole-v1",
         (
-            ("Reinforce (8 episodes/update, lr linear from 3e-3)", "reinforce"),
-            ("ReinforceBaseline (same, critic 1e-2)", "reinforce_baseline"),
-            ("TDActorCritic (8 envs, actor 5e-4, critic 2e-3)", "td_actor_critic"),
-            ("TNPG (RL-Zoo's TRPO settings, cg_damping 0.1)", "tnpg"),
-            ("A2C (SB3), RL-Zoo's config", "a2c"),
-            ("PPO (SB3), RL-Zoo's config", "ppo"),
-            ("TRPO (sb3-contrib), RL-Zoo's config", "trpo"),
+            ("**Reinforce**, held-out seeds {seeds}", "reinforce-heldout"),
+            ("Reinforce, tuning seeds {seeds} (8 episodes/update, lr linear from 3e-3)", "reinforce"),
+            ("**ReinforceBaseline**, held-out seeds {seeds}", "reinforce_baseline-heldout"),
+            ("ReinforceBaseline, tuning seeds {seeds} (same, critic 1e-2)", "reinforce_baseline"),
+            ("**TDActorCritic**, held-out seeds {seeds}", "td_actor_critic-heldout"),
+            ("TDActorCritic, tuning seeds {seeds} (8 envs, actor 5e-4, critic 2e-3)", "td_actor_critic"),
+            ("**TNPG**, held-out seeds {seeds}", "tnpg-heldout"),
+            ("TNPG, tuning seeds {seeds} (RL-Zoo's TRPO settings, cg_damping 0.1)", "tnpg"),
+            ("A2C (SB3), RL-Zoo's config, seeds {seeds}", "a2c"),
+            ("PPO (SB3), RL-Zoo's config, seeds {seeds}", "ppo"),
+            ("TRPO (sb3-contrib), RL-Zoo's config, seeds {seeds}", "trpo"),
         ),
         README_COLUMNS,
         "algorithm (config)",
@@ -286,6 +290,14 @@ IMPROVEMENT_PAIRS = (("reinforce", "a2c"), ("reinforce_baseline", "a2c"), ("td_a
 MARKER = re.compile(r"<!-- results:(?P<name>[^ ]+) -->\n(?P<body>.*?)<!-- /results -->", re.DOTALL)
 
 Runs = dict[tuple[str, str], list[dict]]
+
+
+def seed_span(seeds: list[int]) -> str:
+    """The seeds of a row's runs, for its label's ``{seeds}``: ``10-14`` when consecutive, else ``0, 2, 5``."""
+    seeds = sorted(seeds)
+    if len(seeds) > 2 and seeds == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(str(seed) for seed in seeds)
 
 
 def load_runs(runs_dir: Path) -> Runs:
@@ -473,7 +485,7 @@ def render_table(table: Table, runs: Runs) -> str | None:
             if table.placeholder:
                 continue
             raise ValueError(f"{table.path} {table.marker}: no stored runs {row.run}_{env}_*.json for {row.label!r}")
-        line = [row.label, *cells(group, env, table.columns)]
+        line = [row.label.replace("{seeds}", seed_span([run["seed"] for run in group])), *cells(group, env, table.columns)]
         if table.env is None:
             line.insert(0, "" if env == previous_env else f"{env} ({THRESHOLDS[env]:g})")
             previous_env = env
