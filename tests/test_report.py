@@ -154,3 +154,9 @@ def test_number_formats():
     assert report.median_range("30000 [15000, 40000]", 5, report.steps) == "30k [15k, 40k]"
     assert report.median_range("70000 [70000, 70000]", 1, report.steps) == "70k"
     assert report.median_range("-", 0, report.steps) == "-"
+
+
+def test_a_row_label_names_its_runs_seeds():
+    assert report.seed_span([12, 10, 11, 13, 14]) == "10-14"
+    assert report.seed_span([10, 12]) == "10, 12"
+    assert report.seed_span([3]) == "3"
