@@ -241,13 +241,16 @@ TABLES: tuple[Table, ...] = (
             ("TNPG, 4 envs x 1024 steps, `target_kl=0.05`", "tnpg-n4x1024-kl0.05"),
         ),
     ),
-    Table(
-        "README.md",
-        "HalfCheetah-v5",
-        "HalfCheetah-v5",
-        (("TNPG (sb3-pg), shipped config", "tnpg"), ("TRPO (sb3-contrib), RL-Zoo's config", "trpo")),
-        MUJOCO_COLUMNS,
-        placeholder=True,
+    *(
+        Table(
+            "README.md",
+            env,
+            env,
+            (("TNPG (sb3-pg), shipped config", "tnpg"), ("TRPO (sb3-contrib), RL-Zoo's config", "trpo")),
+            MUJOCO_COLUMNS,
+            placeholder=True,
+        )
+        for env in MUJOCO_ENVS
     ),
     # MuJoCo: written once a <!-- results:ENV --> marker is in docs/tnpg.md, with the rows that have stored runs
     *(
