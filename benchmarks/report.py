@@ -617,7 +617,47 @@ def blocks(runs: Runs, reference_path: Path) -> dict[tuple[str, str], str | None
     generated["docs/results.md", "random-scores"] = render_random(reference, stored["episodes"])
     generated["docs/results.md", "aggregate"] = render_aggregates(runs, reference)
     generated["docs/results.md", "improvement"] = render_improvement(runs, reference)
+    generated["README.md", "throughput"] = render_throughput(reference_path.parent)
     return generated
+
+
+THROUGHPUT_FILES = ("throughput.json", "throughput_td_actor_critic.json", "throughput_tnpg.json")
+
+
+def rate(value: float) -> str:
+    """Steps per second, as a whole number with thousands separators."""
+    return f"{value:,.0f}"
+
+
+def render_throughput(results_dir: Path) -> str:
+    """
+    The throughput table: one row per pair stored by ``benchmarks/throughput.py`` (``THROUGHPUT_FILES``), each with
+    its counterpart's median rate, ours with the ratio, and the collection-only rate with its ratio.
+
+    :param results_dir: the folder of the stored throughput files
+    """
+    lines = [
+        "| pair (`python benchmarks/throughput.py ...`) | counterpart | ours (ratio) | collection only (ratio) |",
+        "|---|---|---|---|",
+    ]
+    for name in THROUGHPUT_FILES:
+        result = json.loads((results_dir / name).read_text())
+        algorithms = result["algorithms"]
+        counterpart = algorithms[result["counterpart"]]["median_steps_per_s"]
+        command = f"`--pair {result['pair']} --env {result['env']} --n-envs {result['n_envs']}`"
+        steps_per_update, repeats = result["steps_per_update"], result["repeats"]
+        settings = f"{steps_per_update} steps/update, {budget(result['timesteps'])} steps, {repeats} repeats"
+        ours = ", ".join(
+            f"{algo} {rate(entry['median_steps_per_s'])} (**{entry['ratio_to_counterpart']:.2f}x**)"
+            for algo, entry in algorithms.items()
+            if algo != result["counterpart"]
+        )
+        collection = result["collection_only_steps_per_s"]
+        lines.append(
+            f"| {command} ({settings}) | {result['counterpart']}: {rate(counterpart)} | {ours} | "
+            f"{rate(collection)} ({collection / counterpart:.2f}x) |"
+        )
+    return "\n".join(lines) + "\n"
 
 
 def update(text: str, path: str, generated: dict[tuple[str, str], str | None], placeholders: set[str]) -> str:

@@ -38,6 +38,8 @@ def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
     results.mkdir(parents=True)
     shutil.copytree(ROOT / report.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.claim", "*.tmp"))
     shutil.copy(ROOT / report.RANDOM_SCORES, results / "random_scores.json")
+    for name in report.THROUGHPUT_FILES:
+        shutil.copy(ROOT / "benchmarks" / "results" / name, results / name)
     status, _, err = run_report(capsys, "--root", str(tmp_path), *REPS, "--no-figures")
     assert status == 0, err
     return tmp_path
@@ -112,6 +114,8 @@ def test_row_without_runs_is_an_error(copy_root: Path, capsys: pytest.CaptureFix
 def test_placeholder_table_appears_with_its_marker_and_runs(copy_root: Path, capsys: pytest.CaptureFixture):
     """A MuJoCo table is written only where its marker is, with the rows that have stored runs."""
     curve = [[10_000 * (i + 1), float(100 * i)] for i in range(10)]
+    for stored in (copy_root / report.RUNS_DIR).glob("*_Hopper-v5_*.json"):  # start from an env without runs
+        stored.unlink()
     for seed in (0, 1):
         run = {"algo": "tnpg", "env": "Hopper-v5", "seed": seed, "command": [], "curve": curve, "seconds": 1.0}
         (copy_root / report.RUNS_DIR / f"tnpg_Hopper-v5_{seed}.json").write_text(json.dumps(run))
@@ -160,3 +164,13 @@ def test_a_row_label_names_its_runs_seeds():
     assert report.seed_span([12, 10, 11, 13, 14]) == "10-14"
     assert report.seed_span([10, 12]) == "10, 12"
     assert report.seed_span([3]) == "3"
+
+
+def test_check_fails_on_a_changed_throughput_file(copy_root: Path, capsys: pytest.CaptureFixture):
+    path = copy_root / "benchmarks" / "results" / "throughput_tnpg.json"
+    stored = json.loads(path.read_text())
+    stored["algorithms"]["TNPG"]["median_steps_per_s"] *= 2
+    path.write_text(json.dumps(stored))
+    status, _, err = run_report(capsys, "--root", str(copy_root), *REPS, "--check")
+    assert status == 1
+    assert changed_tables(err) == {"README.md: table <!-- results:throughput -->"}
