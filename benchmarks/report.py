@@ -76,7 +76,11 @@ HEADERS = {
     "max": "max eval",
     "curve_mean": "mean over the curve",
     "iqm": "IQM of final eval [95% CI]",
+    "steps_per_s": "steps/s",
+    "s_per_update": "s/update",
 }
+# Former runners' files (benchmarks/results/): their runs join the stored runs under "<former runner>:<algorithm>"
+FORMER_RUNS = ("cartpole_curves.json", "tnpg_*.json", "td_actor_critic_*.json")
 MULTI_ENV_HEADERS = {"reached": "reached", "steps": "steps to threshold"}
 
 
@@ -252,6 +256,46 @@ TABLES: tuple[Table, ...] = (
         )
         for env in MUJOCO_ENVS
     ),
+    # The former runners' stored files (load_former_runs)
+    Table(
+        "docs/reinforce.md",
+        "learning-curves",
+        "CartPole-v1",
+        (
+            ("Reinforce (`n_episodes=4`, Adam 5e-3, 1 env)", "learning_curves:Reinforce"),
+            ("ReinforceBaseline (same, `critic_learning_rate=1e-2`)", "learning_curves:ReinforceBaseline"),
+            ("A2C with RL-Zoo's settings (8 envs)", "learning_curves:A2C (RL-Zoo)"),
+        ),
+        label_header="algorithm",
+    ),
+    Table(
+        "docs/td_actor_critic.md",
+        "former-runner",
+        None,
+        tuple(
+            (label, f"td_actor_critic:{algo}", env)
+            for env in ("CartPole-v1", "Acrobot-v1")
+            for label, algo in (
+                ("TDActorCritic (5e-4 / 2e-3)", "TDActorCritic"),
+                ("A2C n_steps=1", "A2C (n_steps=1)"),
+                ("A2C RL-Zoo", "A2C (RL-Zoo)"),
+            )
+        ),
+        ("reached", "steps", "final", "max", "curve_mean", "steps_per_s"),
+        "algorithm",
+    ),
+    Table(
+        "docs/tnpg.md",
+        "former-runner",
+        None,
+        tuple(
+            (algo, f"tnpg:{algo}", env)
+            for env in ("CartPole-v1", "Pendulum-v1", "Acrobot-v1", "LunarLander-v3")
+            for algo in ("TNPG", "TRPO")
+        ),
+        ("reached", "steps", "final", "max", "curve_mean", "steps_per_s", "s_per_update"),
+        "algorithm",
+    ),
     # MuJoCo: written once a <!-- results:ENV --> marker is in docs/tnpg.md, with the rows that have stored runs
     *(
         Table(
@@ -323,6 +367,32 @@ def load_runs(runs_dir: Path) -> Runs:
         runs.setdefault((path.name[: -len(suffix)], run["env"]), []).append(run)
     for group in runs.values():
         group.sort(key=lambda run: run["seed"])
+    return runs
+
+
+def load_former_runs(results_dir: Path) -> Runs:
+    """
+    The runs of the former runners (``benchmarks/learning_curves.py`` and the scripts since folded into run_zoo.py), as
+    stored runs named ``<file stem without env>:<algorithm>`` (``learning_curves:Reinforce``, ``tnpg:TRPO``), each
+    with the file's throughput figures of its algorithm (``steps_per_s``, ``s_per_update``) where it has them.
+
+    :param results_dir: the folder of the former runners' files
+    """
+    runs: Runs = {}
+    for pattern in FORMER_RUNS:
+        for path in sorted(results_dir.glob(pattern)):
+            stored = json.loads(path.read_text())
+            env = (stored.get("args") or {}).get("env", "CartPole-v1")
+            source = "learning_curves" if path.stem == "cartpole_curves" else path.stem.removesuffix(f"_{env}")
+            speed = stored.get("speed") or stored.get("steps_per_s") or {}
+            for run in stored["runs"]:
+                figures = speed.get(run["algo"], {})
+                if not isinstance(figures, dict):  # a bare steps/s
+                    figures = {"steps_per_s": figures}
+                entry = {"curve": run["curve"], "seed": run["seed"], "seconds": run.get("wall_s", 0.0)}
+                entry["steps_per_s"] = figures.get("steps_per_s")
+                entry["s_per_update"] = figures.get("seconds_per_update")
+                runs.setdefault((f"{source}:{run['algo']}", env), []).append(entry)
     return runs
 
 
@@ -401,6 +471,11 @@ def number(value: float, digits: int = 1) -> str:
     return "0" if text == "-0" else text
 
 
+def rate(value: float) -> str:
+    """Steps per second, as a whole number with thousands separators."""
+    return f"{value:,.0f}"
+
+
 def steps(value: float) -> str:
     """
     Env steps in thousands ("12.5k") or millions ("1.2M").
@@ -458,6 +533,9 @@ def cells(runs: list[dict], env: str, columns: Sequence[str]) -> list[str]:
         "max": median_range(summary["max"], len(runs), number),
         "curve_mean": median_range(summary["curve_mean"], len(runs), number),
     }
+    for column, fmt in (("steps_per_s", rate), ("s_per_update", "{:.3f}".format)):
+        if column in columns:
+            values[column] = "-" if runs[0].get(column) is None else fmt(float(np.median([run[column] for run in runs])))
     if "iqm" in columns:
         point, low, high = iqm_estimate(np.array([[final_eval(run)] for run in runs]))
         values["iqm"] = f"{number(point)} [{number(low)}, {number(high)}]"
@@ -617,16 +695,13 @@ def blocks(runs: Runs, reference_path: Path) -> dict[tuple[str, str], str | None
     generated["docs/results.md", "random-scores"] = render_random(reference, stored["episodes"])
     generated["docs/results.md", "aggregate"] = render_aggregates(runs, reference)
     generated["docs/results.md", "improvement"] = render_improvement(runs, reference)
-    generated["README.md", "throughput"] = render_throughput(reference_path.parent)
+    generated["README.md", "throughput"] = generated["docs/reinforce.md", "throughput"] = render_throughput(
+        reference_path.parent
+    )
     return generated
 
 
 THROUGHPUT_FILES = ("throughput.json", "throughput_td_actor_critic.json", "throughput_tnpg.json")
-
-
-def rate(value: float) -> str:
-    """Steps per second, as a whole number with thousands separators."""
-    return f"{value:,.0f}"
 
 
 def render_throughput(results_dir: Path) -> str:
@@ -887,7 +962,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"wrote {reference_path}")
         return 0
 
-    runs = load_runs(runs_dir)
+    runs = {**load_runs(runs_dir), **load_former_runs(runs_dir.parent)}
     try:
         generated = blocks(runs, reference_path)
     except (ValueError, FileNotFoundError) as error:  # a table's row without runs, a missing reference file

@@ -40,6 +40,9 @@ def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
     shutil.copy(ROOT / report.RANDOM_SCORES, results / "random_scores.json")
     for name in report.THROUGHPUT_FILES:
         shutil.copy(ROOT / "benchmarks" / "results" / name, results / name)
+    for pattern in report.FORMER_RUNS:
+        for path in (ROOT / "benchmarks" / "results").glob(pattern):
+            shutil.copy(path, results / path.name)
     status, _, err = run_report(capsys, "--root", str(tmp_path), *REPS, "--no-figures")
     assert status == 0, err
     return tmp_path
@@ -173,4 +176,4 @@ def test_check_fails_on_a_changed_throughput_file(copy_root: Path, capsys: pytes
     path.write_text(json.dumps(stored))
     status, _, err = run_report(capsys, "--root", str(copy_root), *REPS, "--check")
     assert status == 1
-    assert changed_tables(err) == {"README.md: table <!-- results:throughput -->"}
+    assert changed_tables(err) == {f"{page}: table <!-- results:throughput -->" for page in ("README.md", "docs/reinforce.md")}
