@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCHMARKS))
 import run_zoo  # noqa: E402  (a script of benchmarks/, importable once that folder is on the path)
 
 ENV = "CartPole-v1"
-RUN_KEYS = {"algo", "env", "seed", "command", "curve", "seconds"}
+RUN_KEYS = {"algo", "env", "seed", "command", "curve", "seconds", "machine"}
 
 
 def fake_run(algo: str, env_id: str, seed: int) -> dict:
@@ -267,8 +267,8 @@ def test_two_workers_share_the_runs(tmp_path: Path) -> None:
     assert {call["pid"] for call in calls} == {worker.pid for worker in workers}  # both workers did some
     assert stored_names(out_dir) == sorted(f"{run}.json" for run in expected)
     assert leftovers(out_dir) == []
-    for path in out_dir.glob("*.json"):
-        assert set(json.loads(path.read_text())) == RUN_KEYS
+    for path in out_dir.glob("*.json"):  # as the fake train returned them (a real run also records its machine)
+        assert set(json.loads(path.read_text())) == RUN_KEYS - {"machine"}
 
 
 @pytest.mark.slow
@@ -284,6 +284,7 @@ def test_jobs_end_to_end(tmp_path: Path) -> None:
     for seed in (0, 1):
         run = json.loads((tmp_path / f"reinforce_{ENV}_{seed}.json").read_text())
         assert set(run) == RUN_KEYS and run["seed"] == seed
+        assert set(run["machine"]) == {"host", "cpus", "torch"}
         assert [step for step, _ in run["curve"]] == [1000, 2000]
         assert run["command"][:6] == ["train", "--algo", "reinforce", "--env", ENV, "--seed"]
 
