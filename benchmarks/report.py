@@ -158,7 +158,8 @@ TABLES: tuple[Table, ...] = (
         "classic-control",
         None,
         (
-            ("ReinforceBaseline (2 episodes/update)", "reinforce_baseline", "Acrobot-v1"),
+            ("**ReinforceBaseline**, held-out seeds {seeds}", "reinforce_baseline-heldout", "Acrobot-v1"),
+            ("ReinforceBaseline (2 episodes/update), tuning seeds {seeds}", "reinforce_baseline", "Acrobot-v1"),
             ("TDActorCritic", "td_actor_critic", "Acrobot-v1"),
             ("TNPG", "tnpg", "Acrobot-v1"),
             ("TRPO (sb3-contrib)", "trpo", "Acrobot-v1"),
@@ -199,7 +200,8 @@ TABLES: tuple[Table, ...] = (
         "Acrobot-v1",
         "Acrobot-v1",
         (
-            ("shipped: 2 episodes/update, Adam 3e-3, critic 1e-2 (200k)", "reinforce_baseline"),
+            ("**shipped, held-out seeds {seeds}** (`--tag heldout`)", "reinforce_baseline-heldout"),
+            ("shipped: 2 episodes/update, Adam 3e-3, critic 1e-2 (200k), tuning seeds {seeds}", "reinforce_baseline"),
             ("2 episodes, 3e-3, critic 1e-2 (150k, the sweep's row)", "reinforce_baseline-ep2-lr3e-3"),
             ("8 episodes, 1e-3, critic 3e-3 (the first config; seed 0, 500k)", "reinforce_baseline-ep8-lr1e-3"),
             ("8 episodes + observation/reward normalisation (`normalize: true`)", "reinforce_baseline-norm"),
