@@ -170,6 +170,9 @@ class ReinforceBaseline(Reinforce):
         return aliases[policy_name]
 
     def _setup_model(self) -> None:
+        # A file saved by sb3-pg 0.1.0 also holds Reinforce's normalize_returns, always False here: the
+        # normalize_advantage saved beside it is this class's own
+        vars(self).pop("normalize_returns", None)
         super()._setup_model()
         self.critic_lr_schedule = CheckedSchedule("critic_learning_rate", self.critic_learning_rate)
         if self.baseline == "value" and not isinstance(self.policy, SplitActorCriticPolicy):
