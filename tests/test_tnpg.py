@@ -2,6 +2,7 @@
 
 import copy
 import math
+import warnings
 
 import gymnasium as gym
 import numpy as np
@@ -280,6 +281,30 @@ def test_measured_kl_after_one_update_is_near_target(env_id):
     measured = model.logger.name_to_value["train/kl_divergence"]
     assert 0.5 * target_kl <= measured <= 2 * target_kl, measured
     assert model.logger.name_to_value["train/improvement"] > 0
+
+
+def test_target_kl_schedule_sets_each_step():
+    """A target_kl schedule gives each update its value at that update's progress remaining, and the step follows it."""
+    model = TNPG("MlpPolicy", make_vec_env("Pendulum-v1", n_envs=2, seed=0), n_steps=256, target_kl=lambda p: 0.02 * p, seed=0)
+    logged = []
+    original = model._policy_step
+
+    def policy_step(*args):
+        original(*args)
+        values = model.logger.name_to_value
+        logged.append((model._current_progress_remaining, values["train/target_kl"], values["train/kl_divergence"]))
+
+    model._policy_step = policy_step
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        model.learn(4 * 512)
+    # SB3 updates the progress after each collection, before train(), as for learning_rate
+    assert [progress for progress, _, _ in logged] == pytest.approx([0.75, 0.5, 0.25, 0.0])
+    assert [target for _, target, _ in logged] == pytest.approx([0.015, 0.01, 0.005, 0.0])
+    # The measured KL of each step shrinks with its target; at target 0 the policy does not move (no warning)
+    for _, target, measured in logged[:3]:
+        assert 0.5 * target <= measured <= 2 * target, (target, measured)
+    assert logged[3][2] == 0.0
 
 
 def test_natural_direction_matches_the_exact_one_on_a_tabular_mdp():

@@ -224,6 +224,20 @@ def test_bad_train_input_fails_fast(args, config, message, tmp_path, monkeypatch
     assert not (tmp_path / "logs").exists(), "nothing is started before the check"
 
 
+def test_our_schedule_keys_read_lin_strings(tmp_path, monkeypatch):
+    """ "lin_<value>" in a config is a linear schedule for our target_kl and critic_learning_rate, as for learning_rate."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "argv", ["sb3-pg"])
+    conf_file = tmp_path / "mine.yml"
+    block = dict(n_timesteps=256, policy="MlpPolicy", n_steps=128, batch_size=64, target_kl="lin_0.02")
+    conf_file.write_text(yaml.safe_dump({"Pendulum-v1": block}))
+    main(train_args("tnpg", "Pendulum-v1", 256, "-conf", str(conf_file), "--seed", "0", "--verbose", "0"))
+    model = TNPG.load(tmp_path / "logs/tnpg/Pendulum-v1_1/Pendulum-v1.zip")
+    assert [model.target_kl_schedule(progress) for progress in (1.0, 0.5)] == pytest.approx([0.02, 0.01])
+    hyperparams = rl_zoo3.exp_manager.ExperimentManager._preprocess_schedules({"critic_learning_rate": "lin_2e-3"})
+    assert hyperparams["critic_learning_rate"](0.25) == pytest.approx(5e-4)
+
+
 def test_shipped_setting_in_the_way_is_named(tmp_path, monkeypatch):
     """A -params setting that conflicts with one of the shipped config says where that one comes from and how to unset it."""
     monkeypatch.chdir(tmp_path)

@@ -62,7 +62,8 @@ class TNPG(OnPolicyAlgorithm):
     :param gamma: Discount factor
     :param gae_lambda: Factor for the trade-off of bias vs variance of the Generalized Advantage Estimator
     :param target_kl: delta: the KL(pi_old || pi_new) that the quadratic model of each step equals (KL of the whole
-        action distribution, summed over action dimensions, averaged over the batch)
+        action distribution, summed over action dimensions, averaged over the batch). A float or a schedule of the
+        progress remaining (e.g. linear decay: smaller natural steps late in training, as a step-size decay)
     :param cg_max_steps: Maximum number of conjugate-gradient iterations
     :param cg_damping: Damping added to the Fisher matrix (F + damping I) for a stable solve; must be > 0 (without a
         line search, an undamped solve can step far past ``target_kl`` along directions of tiny curvature)
@@ -103,7 +104,7 @@ class TNPG(OnPolicyAlgorithm):
         batch_size: int = 128,
         gamma: float = 0.99,
         gae_lambda: float = 0.95,
-        target_kl: float = 0.01,
+        target_kl: float | Schedule = 0.01,
         cg_max_steps: int = 15,
         cg_damping: float = 0.1,
         n_critic_updates: int = 10,
@@ -133,7 +134,8 @@ class TNPG(OnPolicyAlgorithm):
             check_positive_int(name, value)
         check_unit_interval("gamma", gamma)
         check_unit_interval("gae_lambda", gae_lambda)
-        check_positive_finite("target_kl", target_kl)
+        if not callable(target_kl):
+            check_positive_finite("target_kl", target_kl)
         check_positive_finite("cg_damping", cg_damping)
         warn_if_cuda_unavailable(device)
 
@@ -206,6 +208,8 @@ class TNPG(OnPolicyAlgorithm):
     def _setup_lr_schedule(self) -> None:
         # SB3's schedule (the critic's step size here), with each value checked (>= 0 and finite) when it is used
         self.lr_schedule = CheckedSchedule("learning_rate", self.learning_rate)
+        # delta, a constant or a schedule, checked the same way
+        self.target_kl_schedule = CheckedSchedule("target_kl", self.target_kl)
 
     def _policy_step(self, observations: Any, actions: th.Tensor, advantages: th.Tensor, old_log_prob: th.Tensor) -> None:
         """The natural step on the actor's parameters, with its logs."""
@@ -248,9 +252,10 @@ class TNPG(OnPolicyAlgorithm):
                 f"{self.logger.name_to_value.get('train/value_loss')}): the parameters were left unchanged. "
                 "Lower the critic's learning_rate or normalise the observations and rewards (VecNormalize)."
             )
-        step = natural_step(gradient, fisher_product, self.target_kl, cg_max_steps=self.cg_max_steps)
+        target_kl = self.target_kl_schedule(self._current_progress_remaining)
+        step = natural_step(gradient, fisher_product, target_kl, cg_max_steps=self.cg_max_steps)
 
-        if step.step_size > 0:
+        if step.step_size > 0 or target_kl == 0:
             add_to_parameters(params, step.step_size * step.direction)
         else:
             warnings.warn(
@@ -268,6 +273,7 @@ class TNPG(OnPolicyAlgorithm):
         self.logger.record("train/improvement", new_objective - objective.item())
         self.logger.record("train/kl_divergence", kl_after)
         self.logger.record("train/step_size", step.step_size)
+        self.logger.record("train/target_kl", target_kl)
         self.logger.record("train/cg_residual", step.residual)
         self.logger.record("train/skipped_steps", float(step.step_size == 0))
 

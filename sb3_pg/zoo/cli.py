@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sb3_pg.zoo.registry import ALGOS, config_path, register
+from sb3_pg.zoo.registry import SCHEDULE_KEYS as OUR_SCHEDULE_KEYS
 
 # RL-Zoo scripts that are functions (rl_zoo3.cli) and scripts that run as ``__main__``
 FUNCTION_COMMANDS = {
@@ -52,7 +53,7 @@ ZOO_KEYS = frozenset(
     }
 )
 # Keys whose strings RL-Zoo turns into schedules ("lin_3e-3": linear from 3e-3; its _preprocess_schedules)
-SCHEDULE_KEYS = ("learning_rate", "clip_range", "clip_range_vf", "delta_std")
+SCHEDULE_KEYS = ("learning_rate", "clip_range", "clip_range_vf", "delta_std", *OUR_SCHEDULE_KEYS)
 USAGE = f"""usage: sb3-pg COMMAND [ARGS ...]    (or: python -m sb3_pg.zoo COMMAND [ARGS ...])
 
 RL-Zoo with sb3_pg's algorithms ({", ".join(ALGOS)}) and configs.

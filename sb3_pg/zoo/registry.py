@@ -1,9 +1,14 @@
 """Registration of our algorithms, configs and Optuna samplers with RL-Zoo."""
 
 from pathlib import Path
+from typing import Any
 
 import sb3_pg
 from sb3_pg import ALGOS
+
+# Our parameters that take a schedule beside RL-Zoo's own (learning_rate, clip_range, ...): in a config,
+# "lin_<value>" is a linear schedule from <value> to 0, as RL-Zoo reads learning_rate
+SCHEDULE_KEYS = ("critic_learning_rate", "target_kl")
 
 
 def config_dir() -> Path:
@@ -44,5 +49,30 @@ def register() -> None:
     from sb3_pg.zoo.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER
 
     rl_zoo3.utils.ALGOS.update(ALGOS)
+    _add_schedule_keys()
     rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER.update(HYPERPARAMS_SAMPLER)
     rl_zoo3.hyperparams_opt.HYPERPARAMS_CONVERTER.update(HYPERPARAMS_CONVERTER)
+
+
+def _add_schedule_keys() -> None:
+    """
+    Make RL-Zoo's ``ExperimentManager`` read ``"lin_<value>"`` as a linear schedule for our ``SCHEDULE_KEYS`` too,
+    as it does for its own keys (its ``_preprocess_schedules``). Idempotent.
+    """
+    from rl_zoo3.exp_manager import ExperimentManager
+    from rl_zoo3.utils import linear_schedule
+
+    original = ExperimentManager._preprocess_schedules
+    if getattr(original, "sb3_pg_schedules", False):
+        return
+
+    def preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
+        hyperparams = original(hyperparams)
+        for key in SCHEDULE_KEYS:
+            if isinstance(hyperparams.get(key), str):
+                _, initial_value = hyperparams[key].split("_")
+                hyperparams[key] = linear_schedule(float(initial_value))
+        return hyperparams
+
+    preprocess_schedules.sb3_pg_schedules = True  # type: ignore[attr-defined]
+    ExperimentManager._preprocess_schedules = staticmethod(preprocess_schedules)  # type: ignore[method-assign,assignment]
