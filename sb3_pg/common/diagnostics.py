@@ -19,8 +19,7 @@ graph an algorithm already built for its loss; :func:`per_step_log_prob_gradient
 for every step with ``torch.func`` (vmap of grad), for analyses that weight the same steps in many ways.
 """
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import torch as th
@@ -28,6 +27,8 @@ import torch.nn.functional as F
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.policies import ActorCriticPolicy
 from torch.func import functional_call, grad, vmap
+
+from sb3_pg.common.utils import no_distribution_validation
 
 
 @dataclass(frozen=True)
@@ -147,17 +148,6 @@ def record_gradient_statistics(logger: Logger, samples: th.Tensor, mean: bool = 
     return stats
 
 
-@contextmanager
-def _no_distribution_validation() -> Iterator[None]:
-    # torch.distributions checks its arguments with data-dependent branches, which vmap cannot trace
-    previous = th.distributions.Distribution._validate_args
-    th.distributions.Distribution.set_default_validate_args(False)
-    try:
-        yield
-    finally:
-        th.distributions.Distribution.set_default_validate_args(previous)
-
-
 class _LogProb(th.nn.Module):
     """log pi(a|s) of a policy as a module's forward, for ``torch.func.functional_call``."""
 
@@ -206,7 +196,7 @@ def per_step_log_prob_gradients(
     free = {f"policy.{name}": p.detach() for name, p in policy.named_parameters() if id(p) in wanted}
     per_step = vmap(grad(log_prob), in_dims=(None, 0, 0))
     rows = []
-    with _no_distribution_validation():
+    with no_distribution_validation():
         for start in range(0, len(observations), chunk_size):
             grads = per_step(free, observations[start : start + chunk_size], actions[start : start + chunk_size])
             rows.append(th.cat([grads[f"policy.{name}"].flatten(start_dim=1) for name in names], dim=1))

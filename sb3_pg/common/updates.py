@@ -70,9 +70,11 @@ def clip_gradients(
     :param critic: Whether to clip the critic's gradient too (the policy must then have a critic)
     :return: The norm of the actor's gradient before clipping (measured even without clipping)
     """
-    # An infinite threshold measures without clipping
-    grad_norm = th.nn.utils.clip_grad_norm_(policy.actor_parameters(), max_grad_norm or float("inf"))
-    if critic and max_grad_norm is not None:
+    if max_grad_norm is None:
+        # Measured only (clip_grad_norm_ would multiply the gradients by exactly 1)
+        return th.nn.utils.get_total_norm([param.grad for param in policy.actor_parameters() if param.grad is not None])
+    grad_norm = th.nn.utils.clip_grad_norm_(policy.actor_parameters(), max_grad_norm)
+    if critic:
         assert isinstance(policy, SplitActorCriticPolicy), "only a SplitActorCriticPolicy has a critic"
         th.nn.utils.clip_grad_norm_(policy.critic_parameters(), max_grad_norm)
     return grad_norm

@@ -6,7 +6,8 @@ the updates are in :mod:`sb3_pg.common.updates`.
 import functools
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 import numpy as np
@@ -137,3 +138,23 @@ def restore_renamed_attributes(model: Any) -> None:
     for old, new in getattr(model, "_renamed_parameters", {}).items():
         if old in vars(model):
             setattr(model, new, vars(model).pop(old))
+
+
+@contextmanager
+def no_distribution_validation() -> Iterator[None]:
+    """
+    Switch off torch.distributions' argument validation for the duration of the block, then restore the global
+    setting as it was.
+
+    torch validates the parameters of every distribution it builds (and every value given to ``log_prob``), a
+    data-dependent check that costs more than the distribution's own arithmetic on small batches, at each env step and
+    each update. Our algorithms check what validation would catch where it matters: non-finite rewards and
+    observations (:mod:`sb3_pg.common.callbacks`) and non-finite losses (:func:`sb3_pg.common.updates.check_finite_loss`).
+    ``learn()`` of every sb3_pg algorithm runs inside this block; it does not change any computed value.
+    """
+    previous = th.distributions.Distribution._validate_args
+    th.distributions.Distribution.set_default_validate_args(False)
+    try:
+        yield
+    finally:
+        th.distributions.Distribution.set_default_validate_args(previous)

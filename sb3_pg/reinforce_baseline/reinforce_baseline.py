@@ -285,15 +285,27 @@ class ReinforceBaseline(Reinforce):
         if values is not None:
             assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
             # The rest of the critic's fit: n_critic_updates full-batch steps in all
-            value_losses = [value_loss.item()]
-            for _ in range(self.n_critic_updates - 1):
-                value_losses.append(critic_regression_step(self.policy, data.observations, data.returns, self.max_grad_norm))
+            value_losses = [value_loss.item(), *self._fit_critic(data)]
             self.logger.record("train/value_loss", sum(value_losses) / len(value_losses))
             self.logger.record(
                 "train/explained_variance", explained_variance(data.old_values.cpu().numpy(), data.returns.cpu().numpy())
             )
 
         self._record_update(data, actions, policy_loss, entropy, grad_norm)
+
+    def _fit_critic(self, data: EpisodicSamples) -> list[float]:
+        """
+        The critic's regression steps after the first (which rides with the policy step): ``n_critic_updates - 1``
+        full-batch steps of ``mean_t (V(s_t) - G_t)^2``.
+
+        :param data: The batch
+        :return: The value loss of each step, before the step
+        """
+        assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
+        return [
+            critic_regression_step(self.policy, data.observations, data.returns, self.max_grad_norm)
+            for _ in range(self.n_critic_updates - 1)
+        ]
 
     def learn(
         self: SelfReinforceBaseline,

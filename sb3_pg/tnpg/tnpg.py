@@ -28,6 +28,7 @@ from sb3_pg.common.utils import (
     check_positive_int,
     check_step_size,
     check_unit_interval,
+    no_distribution_validation,
     warn_if_cuda_unavailable,
 )
 
@@ -220,9 +221,14 @@ class TNPG(OnPolicyAlgorithm):
             else:
                 fisher_observations = observations[:: self.sub_sampling_factor]
 
+        # One forward pass of the actor on the batch: pi_theta with its graph, and pi_old from the same latent
+        # features without gradient (the same numbers as a forward pass of its own)
+        # (copies: the policy reuses its distribution object, which the next forward pass overwrites)
+        features = self.policy.extract_features(observations, self.policy.pi_features_extractor)
+        latent_pi = self.policy.mlp_extractor.forward_actor(features)  # type: ignore[arg-type]
+        distribution = copy.copy(self.policy._get_action_dist_from_latent(latent_pi))
         with th.no_grad():
-            # A copy: the policy reuses its distribution object, which the next forward pass overwrites
-            old_distribution = copy.copy(self.policy.get_distribution(observations))
+            old_distribution = copy.copy(self.policy._get_action_dist_from_latent(latent_pi))
             old_fisher_distribution = (
                 old_distribution
                 if fisher_observations is observations
@@ -230,7 +236,6 @@ class TNPG(OnPolicyAlgorithm):
             )
 
         # Surrogate objective L(theta) = mean(ratio * A); its gradient at theta_old is the policy gradient g
-        distribution = self.policy.get_distribution(observations)
         log_prob = distribution.log_prob(actions)
         objective = (th.exp(log_prob - old_log_prob) * advantages).mean()
         if self.log_grad_stats:
@@ -293,13 +298,7 @@ class TNPG(OnPolicyAlgorithm):
 
         # Critic: regress V on the TD(lambda) returns, after the policy step, in minibatches. The actor's parameters
         # are frozen: a shared features extractor must not move, that would change the policy after the natural step
-        value_losses = []
-        actor_params = self.policy.actor_parameters()
-        for _ in range(self.n_critic_updates):
-            for batch in self.rollout_buffer.get(self.batch_size):
-                value_losses.append(
-                    critic_regression_step(self.policy, batch.observations, batch.returns, frozen_parameters=actor_params)
-                )
+        value_losses = self._fit_critic()
 
         self._n_updates += 1
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
@@ -310,6 +309,39 @@ class TNPG(OnPolicyAlgorithm):
         )
         if hasattr(self.policy, "log_std"):
             self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+
+    def _fit_critic(self) -> list[float]:
+        """
+        ``n_critic_updates`` epochs of minibatch regression of V on the TD(lambda) returns, with the actor's parameters
+        frozen. The minibatches are those of ``rollout_buffer.get(batch_size)`` (one random permutation of the batch
+        per epoch, drawn as it draws them), taken from tensors converted once rather than at each minibatch.
+
+        :return: The value loss of each step, before the step
+        """
+        buffer = self.rollout_buffer
+        assert buffer.generator_ready, "train() reads the whole batch (rollout_buffer.get) first"
+        n_samples = buffer.buffer_size * buffer.n_envs
+        observations: Any
+        if isinstance(buffer.observations, dict):
+            observations = {key: buffer.to_torch(obs) for key, obs in buffer.observations.items()}
+        else:
+            observations = buffer.to_torch(buffer.observations)
+        returns = buffer.to_torch(buffer.returns.flatten())
+        value_losses = []
+        actor_params = self.policy.actor_parameters()
+        for _ in range(self.n_critic_updates):
+            indices = np.random.permutation(n_samples)
+            for start in range(0, n_samples, self.batch_size):
+                batch = th.as_tensor(indices[start : start + self.batch_size], device=returns.device)
+                batch_obs = (
+                    {key: obs[batch] for key, obs in observations.items()}
+                    if isinstance(observations, dict)
+                    else observations[batch]
+                )
+                value_losses.append(
+                    critic_regression_step(self.policy, batch_obs, returns[batch], frozen_parameters=actor_params)
+                )
+        return value_losses
 
     def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
         # Every run checks rewards and observations for NaN and inf
@@ -324,11 +356,13 @@ class TNPG(OnPolicyAlgorithm):
         reset_num_timesteps: bool = True,
         progress_bar: bool = False,
     ) -> SelfTNPG:
-        return super().learn(
-            total_timesteps=total_timesteps,
-            callback=callback,
-            log_interval=log_interval,
-            tb_log_name=tb_log_name,
-            reset_num_timesteps=reset_num_timesteps,
-            progress_bar=progress_bar,
-        )
+        # torch.distributions' argument checks cost more than the distributions' arithmetic: off while learning
+        with no_distribution_validation():
+            return super().learn(
+                total_timesteps=total_timesteps,
+                callback=callback,
+                log_interval=log_interval,
+                tb_log_name=tb_log_name,
+                reset_num_timesteps=reset_num_timesteps,
+                progress_bar=progress_bar,
+            )
