@@ -44,7 +44,7 @@ def unbatch_info(info: dict[str, Any], n_envs: int) -> list[dict[str, Any]]:
     return infos
 
 
-def _index_obs(obs: VecEnvObs, index: int) -> Any:
+def _index_obs(obs: VecEnvObs, index: int | np.integer) -> Any:
     """The observation of one env in a batch of observations (an array, or a dict or tuple of arrays)."""
     if isinstance(obs, dict):
         return {key: value[index].copy() for key, value in obs.items()}
@@ -63,7 +63,7 @@ def _reset_cartpoles(env: CartPoleVectorEnv, mask: np.ndarray) -> tuple[np.ndarr
     env.state[:, mask] = env.np_random.uniform(low=env.low, high=env.high, size=(4, int(mask.sum())))  # type: ignore[index]
     env.steps[mask] = 0
     env.prev_done[mask] = False
-    return env.state.T.astype(np.float32), {}  # type: ignore[union-attr]
+    return env.state.T.astype(np.float32), {}  # type: ignore[attr-defined]
 
 
 class GymnasiumVecEnv(VecEnv):
@@ -143,7 +143,9 @@ class GymnasiumVecEnv(VecEnv):
         """
         if not info:
             return [{} for _ in range(self.num_envs)]
-        rest = {key: value for key, value in info.items() if key not in ("final_obs", "_final_obs", "final_info", "_final_info")}
+        rest = {
+            key: value for key, value in info.items() if key not in ("final_obs", "_final_obs", "final_info", "_final_info")
+        }
         infos = unbatch_info(rest, self.num_envs)
         if dones.any():
             final_infos = unbatch_info(info.get("final_info", {}), self.num_envs)
@@ -172,7 +174,7 @@ class GymnasiumVecEnv(VecEnv):
         if any(options != self._options[0] for options in self._options):
             raise ValueError("GymnasiumVecEnv: a gymnasium vector env takes the same reset options for all its envs")
         options = dict(self._options[0]) if self._options[0] else None
-        obs, info = self.env.reset(seed=seed, options=options)
+        obs, info = self.env.reset(seed=seed, options=options)  # type: ignore[arg-type]
         self.reset_infos = unbatch_info(info, self.num_envs)
         # Seeds and options are only used once
         self._reset_seeds()
@@ -188,7 +190,7 @@ class GymnasiumVecEnv(VecEnv):
                 f"The render mode is {self.render_mode}, but this method assumes it is `rgb_array` to obtain images."
             )
             return [None for _ in range(self.num_envs)]
-        return list(self.env.render() or [])
+        return list(self.env.render() or [])  # type: ignore[arg-type]
 
     def render(self, mode: str | None = None) -> np.ndarray | None:
         """
@@ -275,9 +277,7 @@ def make_gymnasium_vec_env(
             "or SB3's make_vec_env"
         )
     vector_kwargs = {} if vectorization_mode == "vector_entry_point" else {"autoreset_mode": AutoresetMode.SAME_STEP}
-    env = gym.make_vec(
-        env_id, num_envs=n_envs, vectorization_mode=vectorization_mode, vector_kwargs=vector_kwargs, **kwargs
-    )
+    env = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode=vectorization_mode, vector_kwargs=vector_kwargs, **kwargs)
     vec_env = GymnasiumVecEnv(env)
     # Seeds of the first reset, as make_vec_env (None: random ones)
     vec_env.seed(seed)
