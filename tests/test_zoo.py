@@ -111,9 +111,16 @@ def test_shipped_config_format(algo):
         assert "n_timesteps" in config[env_id] and "policy" in config[env_id]
     lines = text.splitlines()
     for env_id in MUJOCO_ENVS:
-        # MuJoCo blocks are starting points, never marked tuned
-        comment = lines[lines.index(next(line for line in lines if line.startswith(f"{env_id}:"))) - 1]
-        assert "Untuned" in comment and "Tuned:" not in comment
+        # A MuJoCo block says whether it was tuned: "Untuned", or tuned with the benchmark command that chose it
+        start = lines.index(next(line for line in lines if line.startswith(f"{env_id}:")))
+        comment = []
+        while start > 0 and lines[start - 1].startswith("#"):
+            start -= 1
+            comment.insert(0, lines[start])
+        comment_text = " ".join(comment)
+        assert comment_text, f"{algo}.yml: no comment above the {env_id} block"
+        if "Untuned" not in comment_text:
+            assert "Tuned" in comment_text and "benchmarks/run_zoo.py" in comment_text, (env_id, comment_text)
     # "# Tuned" only with the benchmark that backs it
     for line in lines:
         if line.startswith("# Tuned"):
