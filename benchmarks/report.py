@@ -252,7 +252,13 @@ TABLES: tuple[Table, ...] = (
             "README.md",
             env,
             env,
-            (("TNPG (sb3-pg), shipped config", "tnpg"), ("TRPO (sb3-contrib), RL-Zoo's config", "trpo")),
+            (
+                ("TNPG (sb3-pg), shipped config", "tnpg"),
+                ("TRPO (sb3-contrib), RL-Zoo's config", "trpo"),
+                ("PPO (SB3), RL-Zoo's config", "ppo"),
+                ("ReinforceBaseline (sb3-pg), shipped config", "reinforce_baseline"),
+                ("Reinforce (sb3-pg, no critic), shipped config", "reinforce"),
+            ),
             MUJOCO_COLUMNS,
             placeholder=True,
         )
@@ -297,6 +303,28 @@ TABLES: tuple[Table, ...] = (
         ),
         ("reached", "steps", "final", "max", "curve_mean", "steps_per_s", "s_per_update"),
         "algorithm",
+    ),
+    # MuJoCo, docs/reinforce_baseline.md: the shipped configs on the reported seeds, then the tuning sweep (seed 0)
+    *(
+        Table(
+            "docs/reinforce_baseline.md",
+            env,
+            env,
+            (
+                ("**ReinforceBaseline, shipped**, seeds {seeds}", "reinforce_baseline"),
+                ("**Reinforce (no critic), shipped**, seeds {seeds}", "reinforce"),
+                ("TNPG, shipped, seeds {seeds}", "tnpg"),
+                ("TRPO (sb3-contrib), RL-Zoo's config, seeds {seeds}", "trpo"),
+                ("tuning: ReinforceBaseline, 8 episodes/update, Adam 3e-4, critic 5 steps (the first block)", "reinforce_baseline-tune-ep8"),
+                ("tuning: ReinforceBaseline, 4000 steps/update, Adam 3e-4, critic 80 steps", "reinforce_baseline-tune-ns4k-c80"),
+                ("tuning: the same, Adam 1e-3", "reinforce_baseline-tune-ns4k-c80-lr1e-3"),
+                ("tuning: the same, Adam 3e-3", "reinforce_baseline-tune-ns4k-c80-lr3e-3"),
+                ("tuning: Reinforce, 4000 steps/update, Adam 1e-3", "reinforce-tune-ns4k-lr1e-3"),
+            ),
+            ("budget", "final", "max", "curve_mean", "iqm"),
+            placeholder=True,
+        )
+        for env in MUJOCO_ENVS
     ),
     # MuJoCo: written once a <!-- results:ENV --> marker is in docs/tnpg.md, with the rows that have stored runs
     *(
@@ -703,7 +731,11 @@ def blocks(runs: Runs, reference_path: Path) -> dict[tuple[str, str], str | None
     return generated
 
 
-THROUGHPUT_FILES = ("throughput.json", "throughput_td_actor_critic.json", "throughput_tnpg.json")
+THROUGHPUT_FILES = (
+    "throughput.json",
+    "throughput_td_actor_critic.json",
+    "throughput_tnpg.json",
+)
 
 
 def render_throughput(results_dir: Path) -> str:
@@ -721,9 +753,14 @@ def render_throughput(results_dir: Path) -> str:
         result = json.loads((results_dir / name).read_text())
         algorithms = result["algorithms"]
         counterpart = algorithms[result["counterpart"]]["median_steps_per_s"]
-        command = f"`--pair {result['pair']} --env {result['env']} --n-envs {result['n_envs']}`"
-        steps_per_update, repeats = result["steps_per_update"], result["repeats"]
-        settings = f"{steps_per_update} steps/update, {budget(result['timesteps'])} steps, {repeats} repeats"
+        repeats = result["repeats"]
+        if result.get("settings") == "RL-Zoo configs":
+            command = f"`--zoo --pair {result['pair']} --env {result['env']}`"
+            settings = f"RL-Zoo's configs, {budget(result['timesteps'])} steps, {repeats} repeats"
+        else:
+            command = f"`--pair {result['pair']} --env {result['env']} --n-envs {result['n_envs']}`"
+            steps_per_update = result["steps_per_update"]
+            settings = f"{steps_per_update} steps/update, {budget(result['timesteps'])} steps, {repeats} repeats"
         ours = ", ".join(
             f"{algo} {rate(entry['median_steps_per_s'])} (**{entry['ratio_to_counterpart']:.2f}x**)"
             for algo, entry in algorithms.items()

@@ -37,6 +37,7 @@ import contextlib
 import inspect
 import io
 import json
+import os
 import platform
 import statistics
 import tempfile
@@ -216,6 +217,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     update_times: dict[str, list[float]] = {name: [] for name in names}
     ceilings: list[float] = []
     details: dict[str, dict[str, Any]] = {}
+    load_before = os.getloadavg()
     for repeat in range(args.repeats):
         for name in names:
             with tempfile.TemporaryDirectory() as log_folder:
@@ -257,6 +259,11 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "repeats": args.repeats,
         "torch_threads": args.threads,
         "machine": f"{platform.processor() or platform.machine()}, {th.get_num_threads()} torch thread(s)",
+        "cpus": os.cpu_count(),
+        "torch": th.__version__,
+        # 1-, 5- and 15-minute load averages before and after: a quiet machine has the 1-minute one near 1 (this run)
+        "load_average_before": load_before,
+        "load_average_after": os.getloadavg(),
         "collection_only_steps_per_s": statistics.median(ceilings),
         "algorithms": algorithms,
     }
