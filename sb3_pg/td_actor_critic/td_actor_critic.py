@@ -1,3 +1,4 @@
+import math
 from typing import Any, ClassVar, NamedTuple, TypeVar
 
 import numpy as np
@@ -357,8 +358,10 @@ class TDActorCritic(OnPolicyAlgorithm):
         values = policy.value_net(latent_vf)
         distribution = policy._get_action_dist_from_latent(latent_pi)
         # The entropy first: a categorical distribution caches its probabilities on first use, and the entropy's
-        # gradient flows through them (sampling without gradient would cache them detached)
-        entropy = distribution.entropy()
+        # gradient flows through them (sampling without gradient would cache them detached). Without an entropy bonus
+        # the entropy is only logged: no graph (the loss's gradient is the same, the backward pass shorter)
+        with th.set_grad_enabled(self.ent_coef > 0):
+            entropy = distribution.entropy()
         with th.no_grad():
             actions = distribution.get_actions()
         return actions, values, distribution.log_prob(actions), entropy
@@ -459,12 +462,19 @@ class TDActorCritic(OnPolicyAlgorithm):
         value_loss = 0.5 * F.mse_loss(step.values.flatten(), returns)
         entropy = -step.log_prob if step.entropy is None else step.entropy
         entropy_loss = -entropy.mean()
-        loss = policy_loss + self.ent_coef * entropy_loss + value_loss
-        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, "Lower the step sizes or set max_grad_norm.")
+        # Without an entropy bonus the entropy term is left out of the graph (adding 0 x its gradient changes nothing)
+        loss = policy_loss + value_loss if self.ent_coef == 0 else policy_loss + self.ent_coef * entropy_loss + value_loss
 
         self.policy.optimizer.zero_grad()
         loss.backward()
         grad_norm = clip_gradients(self.policy, self.max_grad_norm)
+        # One conversion for the logged scalars, which also checks the loss (and the gradient) before the step: the
+        # parameters stay as they were when either is not finite
+        logged = th.stack([policy_loss, value_loss, entropy_loss, grad_norm]).tolist()
+        if not (math.isfinite(logged[0] + logged[1] + logged[3]) and (self.ent_coef == 0 or math.isfinite(logged[2]))):
+            advice = "Lower the step sizes or set max_grad_norm."
+            check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, advice)
+            raise FloatingPointError(f"Non-finite gradient (norm {logged[3]}) at update {self._n_updates + 1}: {advice}")
         self.policy.optimizer.step()
 
         if self._n_updates % self.approx_kl_interval == 0:
@@ -474,8 +484,6 @@ class TDActorCritic(OnPolicyAlgorithm):
 
         self._n_updates += 1
         self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-        # One conversion for the four logged scalars
-        logged = th.stack([policy_loss, value_loss, entropy_loss, grad_norm]).tolist()
         for key, value in zip(("policy_loss", "value_loss", "entropy_loss", "grad_norm"), logged):
             self.logger.record_mean(f"train/{key}", value)
         if hasattr(self.policy, "log_std"):
