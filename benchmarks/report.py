@@ -315,8 +315,14 @@ TABLES: tuple[Table, ...] = (
                 ("**Reinforce (no critic), shipped**, seeds {seeds}", "reinforce"),
                 ("TNPG, shipped, seeds {seeds}", "tnpg"),
                 ("TRPO (sb3-contrib), RL-Zoo's config, seeds {seeds}", "trpo"),
-                ("tuning: ReinforceBaseline, 8 episodes/update, Adam 3e-4, critic 5 steps (the first block)", "reinforce_baseline-tune-ep8"),
-                ("tuning: ReinforceBaseline, 4000 steps/update, Adam 3e-4, critic 80 steps", "reinforce_baseline-tune-ns4k-c80"),
+                (
+                    "tuning: ReinforceBaseline, 8 episodes/update, Adam 3e-4, critic 5 steps (the first block)",
+                    "reinforce_baseline-tune-ep8",
+                ),
+                (
+                    "tuning: ReinforceBaseline, 4000 steps/update, Adam 3e-4, critic 80 steps",
+                    "reinforce_baseline-tune-ns4k-c80",
+                ),
                 ("tuning: the same, Adam 1e-3", "reinforce_baseline-tune-ns4k-c80-lr1e-3"),
                 ("tuning: the same, Adam 3e-3", "reinforce_baseline-tune-ns4k-c80-lr3e-3"),
                 ("tuning: Reinforce, 4000 steps/update, Adam 1e-3", "reinforce-tune-ns4k-lr1e-3"),
@@ -728,14 +734,120 @@ def blocks(runs: Runs, reference_path: Path) -> dict[tuple[str, str], str | None
     generated["README.md", "throughput"] = generated["docs/reinforce.md", "throughput"] = render_throughput(
         reference_path.parent
     )
+    generated["docs/speed.md", "speed-targets"] = render_speed_targets(reference_path.parent)
+    generated["docs/speed.md", "profiles"] = render_profiles(reference_path.parent)
+    generated["docs/speed.md", "many-envs"] = render_many_envs(reference_path.parent)
     return generated
 
 
 THROUGHPUT_FILES = (
     "throughput.json",
     "throughput_td_actor_critic.json",
+    "throughput_td_actor_critic_8envs.json",
     "throughput_tnpg.json",
+    "throughput_tnpg_zoo_HalfCheetah-v5.json",
 )
+# The speed targets (issue "Speed"): (stored throughput file, our algorithm, the target ratio to the counterpart)
+SPEED_TARGETS = (
+    ("throughput.json", "Reinforce", 2.0),
+    ("throughput.json", "ReinforceBaseline", 2.0),
+    ("throughput_td_actor_critic.json", "TDActorCritic", 3.0),
+    ("throughput_td_actor_critic_8envs.json", "TDActorCritic", 1.5),
+    ("throughput_tnpg.json", "TNPG", 1.5),
+    ("throughput_tnpg_zoo_HalfCheetah-v5.json", "TNPG", 1.5),
+)
+PROFILE_FILES = ("profile_CartPole-v1_8envs.json", "profile_CartPole-v1_1env.json", "profile_HalfCheetah-v5.json")
+PROFILE_PARTS = ("env", "inference", "bookkeeping", "update", "critic", "logging", "callbacks")
+
+
+def throughput_command(result: dict) -> str:
+    """The ``benchmarks/throughput.py`` arguments of a stored throughput file."""
+    if result.get("settings") == "RL-Zoo configs":
+        return f"`--zoo --pair {result['pair']} --env {result['env']}`"
+    return f"`--pair {result['pair']} --env {result['env']} --n-envs {result['n_envs']}`"
+
+
+def load_note(result: dict) -> str:
+    """The 1-minute load average a stored measurement ran at (2 CPUs: 1 is the measurement alone)."""
+    before = result.get("load_average_before")
+    return f"{before[0]:.1f}" if before else "not stored"
+
+
+def render_speed_targets(results_dir: Path) -> str:
+    """
+    The speed targets against the stored throughput files: ours / counterpart, met or not.
+
+    :param results_dir: the folder of the stored throughput files
+    """
+    lines = [
+        "| `python benchmarks/throughput.py ...` | ours | counterpart | ratio | target | met | load before |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, algo, target in SPEED_TARGETS:
+        result = json.loads((results_dir / name).read_text())
+        counterpart = result["counterpart"]
+        entry = result["algorithms"][algo]
+        ratio = entry["ratio_to_counterpart"]
+        lines.append(
+            f"| {throughput_command(result)} | {algo} {rate(entry['median_steps_per_s'])} | {counterpart} "
+            f"{rate(result['algorithms'][counterpart]['median_steps_per_s'])} | **{ratio:.2f}x** | {target:g}x | "
+            f"{'yes' if ratio >= target else 'no'} | {load_note(result)} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_profiles(results_dir: Path) -> str:
+    """
+    The stored profiles (``benchmarks/profile_steps.py``): per algorithm, microseconds per env step of each part of
+    ``learn()`` with the part's floor, the rate and its fraction of the sum-of-floors ceiling.
+
+    :param results_dir: the folder of the stored profiles
+    """
+    lines = []
+    for name in PROFILE_FILES:
+        result = json.loads((results_dir / name).read_text())
+        machine = result.get("machine", {})
+        lines += [
+            f"**{result['profile']}** ({budget(result['timesteps'])} steps, {result['torch_threads']} torch thread, "
+            f"1-minute load average {machine.get('load_average_1min', float('nan')):.1f} on {machine.get('cpus')} CPUs). "
+            "Microseconds per env step, measured (floor):",
+            "",
+            "| algorithm | steps/s | " + " | ".join(PROFILE_PARTS) + " | ceiling steps/s | fraction of ceiling |",
+            "|---|---:|" + "---:|" * len(PROFILE_PARTS) + "---:|---:|",
+        ]
+        for label, entry in result["algorithms"].items():
+            cells = []
+            for part in PROFILE_PARTS:
+                values = entry["parts"][part]
+                floor = values["floor_us_per_step"]
+                cells.append(f"{values['us_per_step']:.1f}" + (f" ({floor:.1f})" if floor else ""))
+            lines.append(
+                f"| {label} | {rate(entry['steps_per_s'])} | {' | '.join(cells)} | {rate(entry['ceiling_steps_per_s'])} | "
+                f"{entry['ratio_to_ceiling']:.2f} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_many_envs(results_dir: Path) -> str:
+    """
+    The stored many-envs benchmark (``benchmarks/many_envs.py``): Reinforce's rates per number of envs and vec env.
+
+    :param results_dir: the folder of ``many_envs.json``
+    """
+    result = json.loads((results_dir / "many_envs.json").read_text())
+    lines = [
+        "| n_envs | vec env | learn() steps/s | ratio to DummyVecEnv | kept steps/s | collection only steps/s | discarded |",
+        "|---:|---|---:|---:|---:|---:|---:|",
+    ]
+    for n_envs, kinds in result["results"].items():
+        for kind, entry in kinds.items():
+            lines.append(
+                f"| {n_envs} | {result['kinds'][kind]} | {rate(entry['median_steps_per_s'])} | "
+                f"{entry.get('ratio_to_dummy', float('nan')):.2f} | {rate(entry['median_kept_steps_per_s'])} | "
+                f"{rate(entry['median_collection_only_steps_per_s'])} | {entry['median_discarded_share']:.0%} |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def render_throughput(results_dir: Path) -> str:
@@ -754,11 +866,10 @@ def render_throughput(results_dir: Path) -> str:
         algorithms = result["algorithms"]
         counterpart = algorithms[result["counterpart"]]["median_steps_per_s"]
         repeats = result["repeats"]
+        command = throughput_command(result)
         if result.get("settings") == "RL-Zoo configs":
-            command = f"`--zoo --pair {result['pair']} --env {result['env']}`"
             settings = f"RL-Zoo's configs, {budget(result['timesteps'])} steps, {repeats} repeats"
         else:
-            command = f"`--pair {result['pair']} --env {result['env']} --n-envs {result['n_envs']}`"
             steps_per_update = result["steps_per_update"]
             settings = f"{steps_per_update} steps/update, {budget(result['timesteps'])} steps, {repeats} repeats"
         ours = ", ".join(

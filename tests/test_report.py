@@ -38,7 +38,7 @@ def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
     results.mkdir(parents=True)
     shutil.copytree(ROOT / report.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.claim", "*.tmp"))
     shutil.copy(ROOT / report.RANDOM_SCORES, results / "random_scores.json")
-    for name in report.THROUGHPUT_FILES:
+    for name in (*report.THROUGHPUT_FILES, *report.PROFILE_FILES, "many_envs.json"):
         shutil.copy(ROOT / "benchmarks" / "results" / name, results / name)
     for pattern in report.FORMER_RUNS:
         for path in (ROOT / "benchmarks" / "results").glob(pattern):
@@ -176,4 +176,28 @@ def test_check_fails_on_a_changed_throughput_file(copy_root: Path, capsys: pytes
     path.write_text(json.dumps(stored))
     status, _, err = run_report(capsys, "--root", str(copy_root), *REPS, "--check")
     assert status == 1
-    assert changed_tables(err) == {f"{page}: table <!-- results:throughput -->" for page in ("README.md", "docs/reinforce.md")}
+    expected = {f"{page}: table <!-- results:throughput -->" for page in ("README.md", "docs/reinforce.md")}
+    assert changed_tables(err) == {*expected, "docs/speed.md: table <!-- results:speed-targets -->"}
+
+
+def test_speed_tables_follow_their_stored_files(copy_root: Path, capsys: pytest.CaptureFixture):
+    """docs/speed.md's targets say "met" from the stored ratio; a changed profile or many-envs file fails --check."""
+    results = copy_root / "benchmarks" / "results"
+    targets = report.render_speed_targets(results)
+    row = next(line for line in targets.splitlines() if "--n-envs 8`" in line and "TDActorCritic" in line)
+    stored_ratio = json.loads((results / "throughput_td_actor_critic_8envs.json").read_text())["algorithms"]["TDActorCritic"]
+    assert row.endswith(f"| {'yes' if stored_ratio['ratio_to_counterpart'] >= 1.5 else 'no'} | " + row.split("| ")[-1])
+    path = results / "throughput_td_actor_critic_8envs.json"
+    stored = json.loads(path.read_text())
+    stored["algorithms"]["TDActorCritic"]["ratio_to_counterpart"] = 1.2
+    path.write_text(json.dumps(stored))
+    row = next(line for line in report.render_speed_targets(results).splitlines() if "**1.20x**" in line)
+    assert "| 1.5x | no |" in row
+    for name in ("profile_CartPole-v1_1env.json", "many_envs.json"):
+        path = results / name
+        text = path.read_text().replace('"steps_per_s": ', '"steps_per_s": 1', 1)
+        path.write_text(text.replace('"median_steps_per_s": ', '"median_steps_per_s": 1', 1))
+    status, _, err = run_report(capsys, "--root", str(copy_root), *REPS, "--check")
+    assert status == 1
+    markers = ("speed-targets", "profiles", "many-envs")
+    assert {f"docs/speed.md: table <!-- results:{marker} -->" for marker in markers} <= changed_tables(err)
