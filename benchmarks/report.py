@@ -160,8 +160,10 @@ TABLES: tuple[Table, ...] = (
         (
             ("**ReinforceBaseline**, held-out seeds {seeds}", "reinforce_baseline-heldout", "Acrobot-v1"),
             ("ReinforceBaseline (2 episodes/update), tuning seeds {seeds}", "reinforce_baseline", "Acrobot-v1"),
-            ("TDActorCritic", "td_actor_critic", "Acrobot-v1"),
-            ("TNPG", "tnpg", "Acrobot-v1"),
+            ("**TDActorCritic**, held-out seeds {seeds}", "td_actor_critic-heldout", "Acrobot-v1"),
+            ("TDActorCritic, tuning seeds {seeds}", "td_actor_critic", "Acrobot-v1"),
+            ("**TNPG**, held-out seeds {seeds}", "tnpg-heldout", "Acrobot-v1"),
+            ("TNPG, tuning seeds {seeds}", "tnpg", "Acrobot-v1"),
             ("TRPO (sb3-contrib)", "trpo", "Acrobot-v1"),
             ("A2C (SB3, 16 envs)", "a2c", "Acrobot-v1"),
             ("PPO (SB3, 16 envs)", "ppo", "Acrobot-v1"),
