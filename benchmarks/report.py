@@ -306,6 +306,21 @@ TABLES: tuple[Table, ...] = (
         ("reached", "steps", "final", "max", "curve_mean", "steps_per_s", "s_per_update"),
         "algorithm",
     ),
+    # docs/speed.md: the shipped CartPole-v1 configs before the speed work (the stored runs) and after (--tag speed)
+    Table(
+        "docs/speed.md",
+        "unchanged",
+        "CartPole-v1",
+        tuple(
+            row
+            for algo in ("reinforce", "reinforce_baseline", "td_actor_critic", "tnpg")
+            for row in (
+                (f"{NAMES[algo]}, stored runs (before), seeds {{seeds}}", algo),
+                (f"{NAMES[algo]}, after (`--tag speed`), seeds {{seeds}}", f"{algo}-speed"),
+            )
+        ),
+        placeholder=True,
+    ),
     # MuJoCo, docs/reinforce_baseline.md: the shipped configs on the reported seeds, then the tuning sweep (seed 0)
     *(
         Table(
