@@ -204,6 +204,11 @@ TABLES: tuple[Table, ...] = (
         (
             ("**shipped, held-out seeds {seeds}** (`--tag heldout`)", "reinforce_baseline-heldout"),
             ("shipped: 2 episodes/update, Adam 3e-3, critic 1e-2 (200k), tuning seeds {seeds}", "reinforce_baseline"),
+            (
+                "the same + TimeFeatureWrapper (`env_wrapper`), held-out seeds {seeds}",
+                "reinforce_baseline-heldout-timefeature",
+            ),
+            ("the same + TimeFeatureWrapper, tuning seeds {seeds}", "reinforce_baseline-timefeature"),
             ("2 episodes, 3e-3, critic 1e-2 (150k, the sweep's row)", "reinforce_baseline-ep2-lr3e-3"),
             ("8 episodes, 1e-3, critic 3e-3 (the first config; seed 0, 500k)", "reinforce_baseline-ep8-lr1e-3"),
             ("8 episodes + observation/reward normalisation (`normalize: true`)", "reinforce_baseline-norm"),
