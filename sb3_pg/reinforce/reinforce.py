@@ -6,7 +6,6 @@ import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import obs_as_tensor
@@ -18,8 +17,8 @@ from sb3_pg.common.buffers import (
     EpisodicRolloutBuffer,
     EpisodicSamples,
 )
-from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.diagnostics import batched_gradients, group_weights, record_gradient_statistics
+from sb3_pg.common.on_policy import PolicyGradientAlgorithm
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy, SplitActorCriticPolicy
 from sb3_pg.common.updates import approx_kl, check_finite_loss, clip_gradients, standardize
 from sb3_pg.common.utils import (
@@ -30,7 +29,6 @@ from sb3_pg.common.utils import (
     check_positive_int,
     check_step_size,
     check_unit_interval,
-    no_distribution_validation,
     renamed_parameters,
     restore_renamed_attributes,
     warn_if_cuda_unavailable,
@@ -43,7 +41,7 @@ DEFAULT_MAX_EPISODE_STEPS = 100_000
 
 
 @renamed_parameters(normalize_returns="normalize_advantage")
-class Reinforce(OnPolicyAlgorithm):
+class Reinforce(PolicyGradientAlgorithm):
     """
     REINFORCE: Monte-Carlo policy gradient (vanilla, no critic).
 
@@ -450,10 +448,6 @@ class Reinforce(OnPolicyAlgorithm):
 
         self._record_update(data, actions, policy_loss, entropy, grad_norm)
 
-    def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
-        # Every run checks rewards and observations for NaN and inf
-        return super()._init_callback(with_finite_check(callback), progress_bar)
-
     def learn(
         self: SelfReinforce,
         total_timesteps: int,
@@ -463,13 +457,11 @@ class Reinforce(OnPolicyAlgorithm):
         reset_num_timesteps: bool = True,
         progress_bar: bool = False,
     ) -> SelfReinforce:
-        # torch.distributions' argument checks cost more than the distributions' arithmetic: off while learning
-        with no_distribution_validation():
-            return super().learn(
-                total_timesteps=total_timesteps,
-                callback=callback,
-                log_interval=log_interval,
-                tb_log_name=tb_log_name,
-                reset_num_timesteps=reset_num_timesteps,
-                progress_bar=progress_bar,
-            )
+        return super().learn(
+            total_timesteps=total_timesteps,
+            callback=callback,
+            log_interval=log_interval,
+            tb_log_name=tb_log_name,
+            reset_num_timesteps=reset_num_timesteps,
+            progress_bar=progress_bar,
+        )

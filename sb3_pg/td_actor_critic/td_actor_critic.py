@@ -6,15 +6,14 @@ import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import explained_variance, obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 from torch.nn import functional as F
 
-from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
+from sb3_pg.common.on_policy import PolicyGradientAlgorithm
 from sb3_pg.common.policies import (
     MultiInputSplitActorCriticPolicy,
     SplitActorCriticCnnPolicy,
@@ -29,7 +28,6 @@ from sb3_pg.common.utils import (
     check_positive_int,
     check_step_size,
     check_unit_interval,
-    no_distribution_validation,
     warn_if_cuda_unavailable,
 )
 
@@ -67,7 +65,7 @@ class OnlineStep(NamedTuple):
     episode_starts: np.ndarray
 
 
-class TDActorCritic(OnPolicyAlgorithm):
+class TDActorCritic(PolicyGradientAlgorithm):
     """
     One-step actor-critic: the policy gradient with the TD error as advantage.
 
@@ -497,10 +495,6 @@ class TDActorCritic(OnPolicyAlgorithm):
             self._explained_variance_data = []
         super().dump_logs(iteration)
 
-    def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
-        # Every run checks rewards and observations for NaN and inf
-        return super()._init_callback(with_finite_check(callback), progress_bar)
-
     def learn(
         self: SelfTDActorCritic,
         total_timesteps: int,
@@ -512,15 +506,13 @@ class TDActorCritic(OnPolicyAlgorithm):
     ) -> SelfTDActorCritic:
         self._online = self._online_path_applies()
         try:
-            # torch.distributions' argument checks cost more than the distributions' arithmetic: off while learning
-            with no_distribution_validation():
-                return super().learn(
-                    total_timesteps=total_timesteps,
-                    callback=callback,
-                    log_interval=log_interval,
-                    tb_log_name=tb_log_name,
-                    reset_num_timesteps=reset_num_timesteps,
-                    progress_bar=progress_bar,
-                )
+            return super().learn(
+                total_timesteps=total_timesteps,
+                callback=callback,
+                log_interval=log_interval,
+                tb_log_name=tb_log_name,
+                reset_num_timesteps=reset_num_timesteps,
+                progress_bar=progress_bar,
+            )
         finally:
             self._online, self._online_step = False, None

@@ -6,15 +6,13 @@ import numpy as np
 import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.buffers import RolloutBuffer
-from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import explained_variance
 
-from sb3_pg.common.callbacks import with_finite_check
 from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
 from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, mean_kl, natural_step
+from sb3_pg.common.on_policy import PolicyGradientAlgorithm
 from sb3_pg.common.policies import (
     MultiInputSplitActorCriticPolicy,
     SplitActorCriticCnnPolicy,
@@ -28,7 +26,6 @@ from sb3_pg.common.utils import (
     check_positive_int,
     check_step_size,
     check_unit_interval,
-    no_distribution_validation,
     warn_if_cuda_unavailable,
 )
 
@@ -38,7 +35,7 @@ SelfTNPG = TypeVar("SelfTNPG", bound="TNPG")
 MIN_FISHER_SAMPLES = 32
 
 
-class TNPG(OnPolicyAlgorithm):
+class TNPG(PolicyGradientAlgorithm):
     """
     Truncated Natural Policy Gradient (TNPG): TRPO's natural step without the line search.
 
@@ -343,10 +340,6 @@ class TNPG(OnPolicyAlgorithm):
                 )
         return value_losses
 
-    def _init_callback(self, callback: MaybeCallback, progress_bar: bool = False) -> BaseCallback:
-        # Every run checks rewards and observations for NaN and inf
-        return super()._init_callback(with_finite_check(callback), progress_bar)
-
     def learn(
         self: SelfTNPG,
         total_timesteps: int,
@@ -356,13 +349,11 @@ class TNPG(OnPolicyAlgorithm):
         reset_num_timesteps: bool = True,
         progress_bar: bool = False,
     ) -> SelfTNPG:
-        # torch.distributions' argument checks cost more than the distributions' arithmetic: off while learning
-        with no_distribution_validation():
-            return super().learn(
-                total_timesteps=total_timesteps,
-                callback=callback,
-                log_interval=log_interval,
-                tb_log_name=tb_log_name,
-                reset_num_timesteps=reset_num_timesteps,
-                progress_bar=progress_bar,
-            )
+        return super().learn(
+            total_timesteps=total_timesteps,
+            callback=callback,
+            log_interval=log_interval,
+            tb_log_name=tb_log_name,
+            reset_num_timesteps=reset_num_timesteps,
+            progress_bar=progress_bar,
+        )
