@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import throughput
 import torch as th
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.vec_env import VecEnv, VecMonitor
@@ -157,18 +158,7 @@ def timed_learn(model: Reinforce, timesteps: int) -> dict[str, float]:
 
 def collection_only(kind: str, n_envs: int, seed: int, timesteps: int) -> float:
     """Env steps per second of the untrained policy's inference and env stepping (no learning, no buffer)."""
-    model = make_model(kind, n_envs, seed)
-    env = model.get_env()
-    assert env is not None
-    obs = env.reset()
-    steps = 0
-    start = time.perf_counter()
-    while steps < timesteps:
-        with th.inference_mode():
-            actions, _, _ = model.policy(th.as_tensor(obs))
-        obs, _, _, _ = env.step(actions.numpy())
-        steps += env.num_envs
-    return steps / (time.perf_counter() - start)
+    return throughput.collection_only(make_model(kind, n_envs, seed), timesteps)
 
 
 def check_learning(n_envs: int, timesteps: int, seed: int = 0) -> dict[str, Any]:
