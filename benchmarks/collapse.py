@@ -1,0 +1,168 @@
+"""
+Late collapse of TDActorCritic on CartPole-v1, measured: train with the shipped zoo block (and overrides), evaluate
+the greedy policy every 5000 steps on 10 episodes, and keep the training metrics of every logging interval (100
+updates = 800 steps with 8 envs): the entropy, |TD error|, value loss, gradient norm and KL of the updates.
+
+    python benchmarks/collapse.py --seeds 0 1 2 3 4
+    python benchmarks/collapse.py --seeds 0 1 2 3 4 --params ent_coef:0.01 --tag ent0.01
+    python benchmarks/collapse.py --seeds 0 1 2 3 4 --summary-only
+
+A run, once it has reached 475, "dips" at each later evaluation below 475; the summary gives per run the first step at
+475, the number of dips, the lowest later evaluation and, around the lowest, the metrics of the intervals before and
+after it (what the policy and the critic did as it fell). Runs are stored one JSON file each in
+``benchmarks/results/collapse/`` and not redone (resumable).
+"""
+
+import argparse
+import ast
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+from common import learn_with_curve, median_range
+from stable_baselines3.common.env_util import make_vec_env
+from stable_baselines3.common.logger import KVWriter, Logger
+
+from sb3_pg import TDActorCritic
+
+ENV_ID = "CartPole-v1"
+THRESHOLD = 475.0
+OUT_DIR = Path(__file__).parent / "results" / "collapse"
+CONFIG = Path(__file__).parent.parent / "zoo_configs" / "td_actor_critic.yml"
+METRICS = {
+    "entropy": ("train/entropy_loss", -1.0),
+    "td_error": ("train/td_error", 1.0),
+    "value_loss": ("train/value_loss", 1.0),
+    "grad_norm": ("train/grad_norm", 1.0),
+    "approx_kl": ("train/approx_kl", 1.0),
+}
+
+
+class Rows(KVWriter):
+    """An SB3 logger output that keeps each dump's training metrics as a row (``step`` and :data:`METRICS`)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, float]] = []
+
+    def write(self, key_values: dict[str, Any], key_excluded: dict[str, Any], step: int = 0) -> None:
+        row = {"step": float(key_values.get("time/total_timesteps", step))}
+        for name, (key, sign) in METRICS.items():
+            if key in key_values:
+                row[name] = sign * float(key_values[key])
+        self.rows.append(row)
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """``key:value`` pairs, the values as Python literals (as run_zoo.py's ``--params``)."""
+    params = {}
+    for pair in pairs:
+        key, _, value = pair.partition(":")
+        params[key] = ast.literal_eval(value)
+    return params
+
+
+def train(seed: int, params: dict[str, Any], timesteps: int | None) -> dict[str, Any]:
+    """
+    One run: the shipped block with ``params`` over it.
+
+    :return: the run's record: config, evaluation curve, metric rows, seconds
+    """
+    block = dict(yaml.safe_load(CONFIG.read_text())[ENV_ID])
+    n_envs = block.pop("n_envs")
+    budget = int(timesteps or block.pop("n_timesteps"))
+    block.pop("n_timesteps", None)
+    policy = block.pop("policy")
+    config = {**block, **params}
+    env = make_vec_env(ENV_ID, n_envs=n_envs, seed=seed)
+    eval_env = make_vec_env(ENV_ID, n_envs=1, seed=seed + 10_000)
+    model = TDActorCritic(policy, env, seed=seed, **config)
+    rows = Rows()
+    model.set_logger(Logger(folder=None, output_formats=[rows]))
+    start = time.perf_counter()
+    curve = learn_with_curve(model, eval_env, budget, eval_freq=5000)
+    return {
+        "env": ENV_ID,
+        "seed": seed,
+        "n_envs": n_envs,
+        "timesteps": budget,
+        "config": config,
+        "curve": curve,
+        "rows": rows.rows,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def run_path(tag: str, seed: int) -> Path:
+    name = "td_actor_critic" + (f"-{tag}" if tag else "")
+    return OUT_DIR / f"{name}_{ENV_ID}_{seed}.json"
+
+
+def dips(curve: list[list[float]]) -> tuple[float | None, list[tuple[float, float]]]:
+    """The first step at :data:`THRESHOLD`, and the later evaluations below it as ``(step, return)``."""
+    first = next((step for step, value in curve if value >= THRESHOLD), None)
+    if first is None:
+        return None, []
+    return first, [(step, value) for step, value in curve if step > first and value < THRESHOLD]
+
+
+def window(rows: list[dict[str, float]], step: float, before: int = 10000, after: int = 5000) -> dict[str, str]:
+    """Each metric's values over the logging intervals from ``before`` steps before ``step`` to ``after`` after."""
+    picked = [row for row in rows if step - before <= row["step"] <= step + after]
+    return {
+        name: " ".join(f"{row[name]:.3g}" for row in picked[:: max(len(picked) // 6, 1)] if name in row) for name in METRICS
+    }
+
+
+def summarize(tag: str, runs: list[dict[str, Any]]) -> None:
+    """Print each run's dips and the metrics around its lowest evaluation, then the totals."""
+    print(f"\n## {tag or 'shipped'}: {runs[0]['config'] if runs else ''}")
+    lowest = []
+    for run in runs:
+        first, below = dips(run["curve"])
+        final = sum(value for _, value in run["curve"][-3:]) / 3
+        low = min(below, key=lambda point: point[1]) if below else None
+        lowest.append(low[1] if low else (THRESHOLD if first is not None else 0.0))
+        print(
+            f"seed {run['seed']}: first 475 at {first}, {len(below)} evaluations below 475 after it, "
+            f"lowest {low}, final {final:.1f}, {run['seconds']:.0f} s"
+        )
+        if low:
+            for name, values in window(run["rows"], low[0]).items():
+                print(f"    {name:>10}: {values}")
+        last = run["rows"][-1]
+        print("    last interval: " + ", ".join(f"{name} {last.get(name, float('nan')):.3g}" for name in METRICS))
+    reached = sum(dips(run["curve"])[0] is not None for run in runs)
+    clean = sum(not dips(run["curve"])[1] and dips(run["curve"])[0] is not None for run in runs)
+    print(
+        f"reached 475: {reached}/{len(runs)}; never below 475 after: {clean}/{len(runs)}; "
+        f"lowest evaluation after reaching: {median_range(lowest)}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--params", nargs="*", default=[], help="key:value overrides of the shipped block")
+    parser.add_argument("--tag", default="", help="name of the variant (required with --params)")
+    parser.add_argument("-n", "--timesteps", type=int, default=None, help="budget (default: the block's)")
+    parser.add_argument("--summary-only", action="store_true")
+    args = parser.parse_args()
+    if args.params and not args.tag:
+        parser.error("--params needs a --tag")
+    OUT_DIR.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for seed in args.seeds:
+        path = run_path(args.tag, seed)
+        if not path.exists() and not args.summary_only:
+            record = train(seed, parse_params(args.params), args.timesteps)
+            path.write_text(json.dumps(record) + "\n")
+            print(f"stored {path}", flush=True)
+        if path.exists():
+            runs.append(json.loads(path.read_text()))
+    summarize(args.tag, runs)
+
+
+if __name__ == "__main__":
+    main()
