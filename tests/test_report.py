@@ -1,6 +1,7 @@
 """
-benchmarks/report.py: the results tables in README.md and docs/ are what the stored runs give (``--check``), the
-check fails, naming the table, when a stored run changes, and the report is deterministic.
+benchmarks/report.py: the results tables and the facts quoted in the prose of README.md and docs/ are what the stored
+runs give (``--check``), the check fails, naming the table or fact, when a stored run changes, and the report is
+deterministic.
 """
 
 import json
@@ -37,12 +38,8 @@ def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
     results = tmp_path / "benchmarks" / "results"
     results.mkdir(parents=True)
     shutil.copytree(ROOT / report.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.claim", "*.tmp"))
-    shutil.copy(ROOT / report.RANDOM_SCORES, results / "random_scores.json")
-    for name in (*report.THROUGHPUT_FILES, *report.PROFILE_FILES, "many_envs.json"):
-        shutil.copy(ROOT / "benchmarks" / "results" / name, results / name)
-    for pattern in report.FORMER_RUNS:
-        for path in (ROOT / "benchmarks" / "results").glob(pattern):
-            shutil.copy(path, results / path.name)
+    for path in (ROOT / "benchmarks" / "results").glob("*.json"):  # reference scores, throughput, former runners, ...
+        shutil.copy(path, results / path.name)
     status, _, err = run_report(capsys, "--root", str(tmp_path), *REPS, "--no-figures")
     assert status == 0, err
     return tmp_path
@@ -51,7 +48,7 @@ def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
 def test_repository_tables_match_stored_runs(capsys: pytest.CaptureFixture):
     status, out, err = run_report(capsys, "--check")
     assert status == 0, out + err
-    assert "every results table matches the stored runs" in out
+    assert "every results table and fact matches the stored runs" in out
 
 
 def changed_tables(err: str) -> set[str]:
@@ -114,8 +111,13 @@ def test_row_without_runs_is_an_error(copy_root: Path, capsys: pytest.CaptureFix
     assert "docs/tnpg.md CartPole-v1: no stored runs tnpg-damping0.001_CartPole-v1_*.json" in err
 
 
-def test_placeholder_table_appears_with_its_marker_and_runs(copy_root: Path, capsys: pytest.CaptureFixture):
+def test_placeholder_table_appears_with_its_marker_and_runs(
+    copy_root: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+):
     """A MuJoCo table is written only where its marker is, with the rows that have stored runs."""
+    monkeypatch.setattr(report, "FACTS", {})  # the facts quote the Hopper runs removed below: plain text here
+    for page in (copy_root / "README.md", *(copy_root / "docs").glob("*.md")):
+        page.write_text(report.FACT.sub(lambda match: match["body"], page.read_text()))
     curve = [[10_000 * (i + 1), float(100 * i)] for i in range(10)]
     for stored in (copy_root / report.RUNS_DIR).glob("*_Hopper-v5_*.json"):  # start from an env without runs
         stored.unlink()
@@ -201,3 +203,49 @@ def test_speed_tables_follow_their_stored_files(copy_root: Path, capsys: pytest.
     assert status == 1
     markers = ("speed-targets", "profiles", "many-envs")
     assert {f"docs/speed.md: table <!-- results:{marker} -->" for marker in markers} <= changed_tables(err)
+
+
+def fact_text(page: Path, key: str) -> str:
+    """The text of the first fact ``key`` in a page."""
+    return page.read_text().split(f"<!-- fact:{key} -->", 1)[1].split("<!-- /fact -->", 1)[0]
+
+
+def changed_facts(err: str) -> set[str]:
+    return {line.split(" differs")[0] for line in err.splitlines() if "fact <!-- fact:" in line}
+
+
+def test_fact_is_rewritten_from_the_stored_runs(copy_root: Path, capsys: pytest.CaptureFixture):
+    readme = copy_root / "README.md"
+    written = fact_text(readme, "walker-tnpg-final-median")
+    text = readme.read_text()
+    readme.write_text(
+        text.replace(f"<!-- fact:walker-tnpg-final-median -->{written}<", "<!-- fact:walker-tnpg-final-median -->4000<")
+    )
+    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
+    assert status == 1
+    fact = "README.md: fact <!-- fact:walker-tnpg-final-median --> differs from the stored runs"
+    assert f"{fact}: walker-tnpg-final-median: '4000' -> '{written}'" in err
+    assert run_report(capsys, "--root", str(copy_root), *REPS, "--no-figures")[0] == 0
+    assert readme.read_text() == text
+
+
+def test_check_fails_naming_the_facts_of_a_changed_run(copy_root: Path, capsys: pytest.CaptureFixture):
+    runs_dir = copy_root / report.RUNS_DIR
+    args = ("--check", "--root", str(copy_root), "--runs-dir", str(runs_dir), *REPS)
+    change_run(runs_dir / "tnpg_Walker2d-v5_2.json")  # the median seed's final evaluation: 4178 -> lower
+    status, _, err = run_report(capsys, *args)
+    assert status == 1
+    facts = changed_facts(err)
+    assert "README.md: fact <!-- fact:walker-tnpg-final-median -->" in facts
+    assert "docs/tnpg.md: fact <!-- fact:walker-tnpg-final -->" in facts
+    assert "walker-tnpg-final: '4178 [3916, 4721]' -> " in err
+    assert all("Walker2d" in line or "walker" in line or "mujoco" in line for line in facts)
+
+
+def test_unknown_and_unused_facts_are_errors(copy_root: Path, capsys: pytest.CaptureFixture):
+    page = copy_root / "docs" / "tnpg.md"
+    page.write_text(page.read_text().replace("<!-- fact:walker-tnpg-max -->", "<!-- fact:walker-tnpg-maximum -->"))
+    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
+    assert status == 1
+    assert "docs/tnpg.md: no fact is defined for the keys ['walker-tnpg-maximum'] (report.py's FACTS)" in err
+    assert "facts used in no file (report.py's FACTS): ['walker-tnpg-max']" in err
