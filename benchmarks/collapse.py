@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch as th
 import yaml
 from common import learn_with_curve, median_range
 from stable_baselines3.common.env_util import make_vec_env
@@ -152,6 +153,7 @@ def main() -> None:
     if args.params and not args.tag:
         parser.error("--params needs a --tag")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
+    th.set_num_threads(1)
     runs = []
     for seed in args.seeds:
         path = run_path(args.tag, seed)
