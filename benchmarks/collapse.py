@@ -25,6 +25,7 @@ import yaml
 from common import learn_with_curve, median_range
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import KVWriter, Logger
+from stable_baselines3.common.utils import get_linear_fn
 
 from sb3_pg import TDActorCritic
 
@@ -56,7 +57,7 @@ class Rows(KVWriter):
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
-    """``key:value`` pairs, the values as Python literals (as run_zoo.py's ``--params``)."""
+    """``key:value`` pairs, the values as Python literals (as run_zoo.py's ``--params``; ``'lin_<v>'``: a schedule)."""
     params = {}
     for pair in pairs:
         key, _, value = pair.partition(":")
@@ -78,7 +79,13 @@ def train(seed: int, params: dict[str, Any], timesteps: int | None) -> dict[str,
     config = {**block, **params}
     env = make_vec_env(ENV_ID, n_envs=n_envs, seed=seed)
     eval_env = make_vec_env(ENV_ID, n_envs=1, seed=seed + 10_000)
-    model = TDActorCritic(policy, env, seed=seed, **config)
+    # RL-Zoo's "lin_<v>": a step size decaying linearly from v to 0
+    schedules = {
+        key: get_linear_fn(float(value[4:]), 0.0, 1.0)
+        for key, value in config.items()
+        if isinstance(value, str) and value.startswith("lin_")
+    }
+    model = TDActorCritic(policy, env, seed=seed, **{**config, **schedules})
     rows = Rows()
     model.set_logger(Logger(folder=None, output_formats=[rows]))
     start = time.perf_counter()
@@ -132,7 +139,7 @@ def summarize(tag: str, runs: list[dict[str, Any]]) -> None:
         if low:
             for name, values in window(run["rows"], low[0]).items():
                 print(f"    {name:>10}: {values}")
-        last = run["rows"][-1]
+        last = next(row for row in reversed(run["rows"]) if "entropy" in row)
         print("    last interval: " + ", ".join(f"{name} {last.get(name, float('nan')):.3g}" for name in METRICS))
     reached = sum(dips(run["curve"])[0] is not None for run in runs)
     clean = sum(not dips(run["curve"])[1] and dips(run["curve"])[0] is not None for run in runs)

@@ -769,6 +769,11 @@ def blocks(runs: Runs, reference_path: Path) -> dict[tuple[str, str], str | None
     generated["docs/speed.md", "speed-targets"] = render_speed_targets(reference_path.parent)
     generated["docs/speed.md", "profiles"] = render_profiles(reference_path.parent)
     generated["docs/speed.md", "many-envs"] = render_many_envs(reference_path.parent)
+    collapse = reference_path.parent / "collapse"
+    generated["docs/td_actor_critic.md", "collapse"] = render_collapse(collapse)
+    generated["docs/td_actor_critic.md", "collapse-zoo"] = render_collapse_zoo(runs)
+    for name, seed in COLLAPSE_WINDOWS:
+        generated["docs/td_actor_critic.md", f"collapse-window-{name}-{seed}"] = render_collapse_window(collapse, name, seed)
     generated["docs/understanding_policy_gradients.md", "variance-fresh"] = render_variance(
         reference_path.parent / "variance_CartPole-v1_fresh.json"
     )
@@ -883,6 +888,111 @@ def render_many_envs(results_dir: Path) -> str:
                 f"{rate(entry['median_collection_only_steps_per_s'])} | {entry['median_discarded_share']:.0%} |"
             )
     return "\n".join(lines) + "\n"
+
+
+# TDActorCritic's dips on CartPole-v1: (run name, label); the runs of benchmarks/collapse.py (with training metrics)
+# and of run_zoo.py (evaluations only)
+COLLAPSE_VARIANTS = (
+    ("td_actor_critic", "Adam (the block before AMSGrad)"),
+    ("td_actor_critic-ent0.01", "Adam, ent_coef=0.01"),
+    ("td_actor_critic-eps1e-3", "Adam, eps=1e-3"),
+    ("td_actor_critic-linlr", "Adam, both step sizes decayed linearly to 0"),
+    ("td_actor_critic-amsgrad", "AMSGrad (shipped)"),
+)
+COLLAPSE_ZOO_ROWS = (
+    ("td_actor_critic", "Adam (the block before AMSGrad), tuning seeds"),
+    ("td_actor_critic-speed", "Adam, tuning seeds, after the speed changes"),
+    ("td_actor_critic-heldout", "Adam, held-out seeds"),
+    ("td_actor_critic-heldout-amsgrad", "AMSGrad (shipped), held-out seeds"),
+)
+COLLAPSE_WINDOWS = (("td_actor_critic", 2), ("td_actor_critic-amsgrad", 3))
+
+
+def dip_cells(group: list[dict]) -> list[str]:
+    """
+    A row of runs' dips on CartPole-v1: seeds, seeds reaching 475, seeds never evaluating below it afterwards, the
+    evaluations below it after reaching it, the lowest evaluation after reaching it and the final evaluation.
+
+    :param group: the runs (each with its evaluation ``curve``)
+    """
+    from collapse import dips
+
+    reached, clean, below, lowest = 0, 0, 0, []
+    for run in group:
+        first, dipped = dips(run["curve"])
+        if first is not None:
+            reached, clean, below = reached + 1, clean + (not dipped), below + len(dipped)
+            lowest.append(min(value for step, value in run["curve"] if step >= first))
+    count = len(group)
+    return [
+        seed_span([run["seed"] for run in group]),
+        f"{reached}/{count}",
+        f"{clean}/{count}",
+        str(below),
+        range_text(lowest) if lowest else "-",
+        range_text([final_eval(run) for run in group]),
+    ]
+
+
+DIP_HEADER = "| {} | seeds | reached 475 | never below 475 after | evaluations below 475 after | lowest after | final |"
+
+
+def render_collapse(folder: Path) -> str | None:
+    """
+    TDActorCritic's late dips on CartPole-v1 (``benchmarks/collapse.py``), one row per variant of the block
+    (``COLLAPSE_VARIANTS``): ``dip_cells`` and the entropy of the last logging interval (median [min, max]).
+
+    :param folder: the stored runs, ``td_actor_critic[-<tag>]_CartPole-v1_<seed>.json``
+    """
+    lines = [DIP_HEADER.format("variant") + " entropy at the end |", "|---" * 8 + "|"]
+    for name, label in COLLAPSE_VARIANTS:
+        group = [json.loads(path.read_text()) for path in sorted(folder.glob(f"{name}_CartPole-v1_*.json"))]
+        if group:
+            entropies = [next(row["entropy"] for row in reversed(run["rows"]) if "entropy" in row) for run in group]
+            lines.append(f"| {label} | " + " | ".join(dip_cells(group)) + f" | {range_text(entropies, 2)} |")
+    return "\n".join(lines) + "\n" if len(lines) > 2 else None
+
+
+def render_collapse_zoo(runs: Runs) -> str | None:
+    """The same dips in the stored ``run_zoo.py`` runs of TDActorCritic on CartPole-v1 (``COLLAPSE_ZOO_ROWS``)."""
+    lines = [DIP_HEADER.format("config"), "|---" * 7 + "|"]
+    for name, label in COLLAPSE_ZOO_ROWS:
+        group = sorted(runs.get((name, "CartPole-v1"), []), key=lambda run: run["seed"])
+        if group:
+            lines.append(f"| {label} | " + " | ".join(dip_cells(group)) + " |")
+    return "\n".join(lines) + "\n" if len(lines) > 2 else None
+
+
+def render_collapse_window(folder: Path, name: str, seed: int) -> str | None:
+    """
+    The training metrics of one ``benchmarks/collapse.py`` run around its largest value loss after 60k steps (the
+    first failure after a quiet stretch): one row per logging interval, 6,400 steps before to 8,000 after.
+
+    :param folder: the stored runs
+    :param name: the run name
+    :param seed: the seed
+    """
+    path = folder / f"{name}_CartPole-v1_{seed}.json"
+    if not path.is_file():
+        return None
+    run = json.loads(path.read_text())
+    rows = [row for row in run["rows"] if "entropy" in row and row["step"] > 60_000]
+    burst = max(rows, key=lambda row: row["value_loss"])["step"]
+    evaluations = dict(run["curve"])
+    lines = ["| steps | entropy | abs TD error | value loss | gradient norm | KL | evaluation |", "|---" * 7 + "|"]
+    for row in rows:
+        if burst - 6400 <= row["step"] <= burst + 8000:
+            # SB3's EvalCallback writes the logs after each evaluation: the row of an evaluation's step
+            evaluation = evaluations.get(row["step"])
+            metrics = " | ".join(f"{row[key]:.2g}" for key in ("entropy", "td_error", "value_loss", "grad_norm", "approx_kl"))
+            lines.append(f"| {steps(row['step'])} | {metrics} | {'-' if evaluation is None else number(evaluation)} |")
+    return "\n".join(lines) + "\n"
+
+
+def range_text(values: Sequence[float], digits: int = 1) -> str:
+    """'median [min, max]' of ``values`` in the tables' number format."""
+    cell = [number(float(value), digits) for value in (np.median(values), min(values), max(values))]
+    return f"{cell[0]} [{cell[1]}, {cell[2]}]"
 
 
 def render_variance(path: Path) -> str:
