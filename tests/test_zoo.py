@@ -151,6 +151,12 @@ def test_every_config_block_trains(algo, tmp_path, monkeypatch):
         for key in ("gamma", "n_steps", "n_episodes", "target_kl", "critic_learning_rate"):
             if key in config[env_id]:
                 assert getattr(model, key) == pytest.approx(config[env_id][key]), (env_id, key)
+        # The optimizer's settings too (TDActorCritic's CartPole-v1 block: AMSGrad, docs/td_actor_critic.md)
+        optimizer_kwargs = model.policy_kwargs.get("optimizer_kwargs", {})
+        assert bool(optimizer_kwargs) == ("optimizer_kwargs" in str(config[env_id].get("policy_kwargs", ""))), env_id
+        assert optimizer_kwargs.items() <= model.policy.optimizer.defaults.items(), env_id
+        if (algo, env_id) == ("td_actor_critic", "CartPole-v1"):
+            assert model.policy.optimizer.defaults["amsgrad"] is True
 
 
 @pytest.mark.parametrize("algo", OUR_ALGOS)
