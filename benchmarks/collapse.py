@@ -7,10 +7,10 @@ updates = 800 steps with 8 envs): the entropy, |TD error|, value loss, gradient 
     python benchmarks/collapse.py --seeds 0 1 2 3 4 --params ent_coef:0.01 --tag ent0.01
     python benchmarks/collapse.py --seeds 0 1 2 3 4 --summary-only
 
-A run, once it has reached 475, "dips" at each later evaluation below 475; the summary gives per run the first step at
-475, the number of dips, the lowest later evaluation and, around the lowest, the metrics of the intervals before and
-after it (what the policy and the critic did as it fell). Runs are stored one JSON file each in
-``benchmarks/results/collapse/`` and not redone (resumable).
+A run has solved the task once three evaluations in a row reach 475; it "falls" at each later evaluation below 475.
+The summary gives per run the step at which it solved, its falls, the lowest of them and, around the lowest, the
+metrics of the intervals before and after it (what the policy and the critic did as it fell). Runs are stored one
+JSON file each in ``benchmarks/results/collapse/`` and not redone (resumable).
 """
 
 import argparse
@@ -107,12 +107,16 @@ def run_path(tag: str, seed: int) -> Path:
     return OUT_DIR / f"{name}_{ENV_ID}_{seed}.json"
 
 
-def dips(curve: list[list[float]]) -> tuple[float | None, list[tuple[float, float]]]:
-    """The first step at :data:`THRESHOLD`, and the later evaluations below it as ``(step, return)``."""
-    first = next((step for step, value in curve if value >= THRESHOLD), None)
-    if first is None:
+def falls(curve: list[list[float]], run: int = 3) -> tuple[float | None, list[tuple[float, float]]]:
+    """
+    The step at which a run solved the task (the last of ``run`` evaluations in a row at :data:`THRESHOLD` or more;
+    None if never), and its later evaluations below :data:`THRESHOLD` as ``(step, return)``.
+    """
+    values = [value for _, value in curve]
+    solved = next((i + run - 1 for i in range(len(values) - run + 1) if min(values[i : i + run]) >= THRESHOLD), None)
+    if solved is None:
         return None, []
-    return first, [(step, value) for step, value in curve if step > first and value < THRESHOLD]
+    return curve[solved][0], [(step, value) for step, value in curve[solved + 1 :] if value < THRESHOLD]
 
 
 def window(rows: list[dict[str, float]], step: float, before: int = 10000, after: int = 5000) -> dict[str, str]:
@@ -124,29 +128,25 @@ def window(rows: list[dict[str, float]], step: float, before: int = 10000, after
 
 
 def summarize(tag: str, runs: list[dict[str, Any]]) -> None:
-    """Print each run's dips and the metrics around its lowest evaluation, then the totals."""
+    """Print each run's falls and the metrics around its lowest evaluation, then the totals."""
     print(f"\n## {tag or 'shipped'}: {runs[0]['config'] if runs else ''}")
-    lowest = []
+    solved_runs, fell, lowest = 0, 0, []
     for run in runs:
-        first, below = dips(run["curve"])
+        solved, below = falls(run["curve"])
         final = sum(value for _, value in run["curve"][-3:]) / 3
         low = min(below, key=lambda point: point[1]) if below else None
-        lowest.append(low[1] if low else (THRESHOLD if first is not None else 0.0))
+        solved_runs, fell = solved_runs + (solved is not None), fell + bool(below)
+        lowest += [low[1]] if low else []
         print(
-            f"seed {run['seed']}: first 475 at {first}, {len(below)} evaluations below 475 after it, "
-            f"lowest {low}, final {final:.1f}, {run['seconds']:.0f} s"
+            f"seed {run['seed']}: solved at {solved}, {len(below)} evaluations below 475 after it, lowest {low}, "
+            f"final {final:.1f}, {run['seconds']:.0f} s"
         )
         if low:
             for name, values in window(run["rows"], low[0]).items():
                 print(f"    {name:>10}: {values}")
         last = next(row for row in reversed(run["rows"]) if "entropy" in row)
         print("    last interval: " + ", ".join(f"{name} {last.get(name, float('nan')):.3g}" for name in METRICS))
-    reached = sum(dips(run["curve"])[0] is not None for run in runs)
-    clean = sum(not dips(run["curve"])[1] and dips(run["curve"])[0] is not None for run in runs)
-    print(
-        f"reached 475: {reached}/{len(runs)}; never below 475 after: {clean}/{len(runs)}; "
-        f"lowest evaluation after reaching: {median_range(lowest)}"
-    )
+    print(f"solved: {solved_runs}/{len(runs)}; fell after solving: {fell}/{len(runs)}, lowest {median_range(lowest)}")
 
 
 def main() -> None:

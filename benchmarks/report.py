@@ -891,7 +891,7 @@ def render_many_envs(results_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-# TDActorCritic's dips on CartPole-v1: (run name, label); the runs of benchmarks/collapse.py (with training metrics)
+# TDActorCritic's falls on CartPole-v1: (run name, label); the runs of benchmarks/collapse.py (with training metrics)
 # and of run_zoo.py (evaluations only)
 COLLAPSE_VARIANTS = (
     ("td_actor_critic", "Adam (the block before AMSGrad)"),
@@ -911,36 +911,36 @@ COLLAPSE_WINDOWS = (("td_actor_critic", 2), ("td_actor_critic-amsgrad", 3))
 
 def dip_cells(group: list[dict]) -> list[str]:
     """
-    A row of runs' dips on CartPole-v1: seeds, seeds reaching 475, seeds never evaluating below it afterwards, the
-    evaluations below it after reaching it, the lowest evaluation after reaching it and the final evaluation.
+    A row of runs' falls on CartPole-v1 (``collapse.falls``): seeds, seeds that solved the task (three evaluations
+    in a row at 475 or more), seeds that fell below 475 afterwards, the evaluations below 475 after solving, the lowest
+    of them and the final evaluation.
 
     :param group: the runs (each with its evaluation ``curve``)
     """
-    from collapse import dips
+    from collapse import falls
 
-    reached, clean, below, lowest = 0, 0, 0, []
+    solved, fell, below, lowest = 0, 0, 0, []
     for run in group:
-        first, dipped = dips(run["curve"])
-        if first is not None:
-            reached, clean, below = reached + 1, clean + (not dipped), below + len(dipped)
-            lowest.append(min(value for step, value in run["curve"] if step >= first))
+        step, dropped = falls(run["curve"])
+        solved, fell, below = solved + (step is not None), fell + bool(dropped), below + len(dropped)
+        lowest += [min(value for _, value in dropped)] if dropped else []
     count = len(group)
     return [
         seed_span([run["seed"] for run in group]),
-        f"{reached}/{count}",
-        f"{clean}/{count}",
+        f"{solved}/{count}",
+        f"{fell}/{count}",
         str(below),
         range_text(lowest) if lowest else "-",
         range_text([final_eval(run) for run in group]),
     ]
 
 
-DIP_HEADER = "| {} | seeds | reached 475 | never below 475 after | evaluations below 475 after | lowest after | final |"
+DIP_HEADER = "| {} | seeds | solved | fell after solving | evaluations below 475 after solving | lowest of them | final |"
 
 
 def render_collapse(folder: Path) -> str | None:
     """
-    TDActorCritic's late dips on CartPole-v1 (``benchmarks/collapse.py``), one row per variant of the block
+    TDActorCritic's falls after solving CartPole-v1 (``benchmarks/collapse.py``), one row per variant of the block
     (``COLLAPSE_VARIANTS``): ``dip_cells`` and the entropy of the last logging interval (median [min, max]).
 
     :param folder: the stored runs, ``td_actor_critic[-<tag>]_CartPole-v1_<seed>.json``
@@ -955,7 +955,7 @@ def render_collapse(folder: Path) -> str | None:
 
 
 def render_collapse_zoo(runs: Runs) -> str | None:
-    """The same dips in the stored ``run_zoo.py`` runs of TDActorCritic on CartPole-v1 (``COLLAPSE_ZOO_ROWS``)."""
+    """The same falls in the stored ``run_zoo.py`` runs of TDActorCritic on CartPole-v1 (``COLLAPSE_ZOO_ROWS``)."""
     lines = [DIP_HEADER.format("config"), "|---" * 7 + "|"]
     for name, label in COLLAPSE_ZOO_ROWS:
         group = sorted(runs.get((name, "CartPole-v1"), []), key=lambda run: run["seed"])
