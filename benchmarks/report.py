@@ -1386,8 +1386,36 @@ FRESH, TRAINED = "variance_CartPole-v1_fresh.json", "variance_CartPole-v1_traine
 LL, AC, CP = "LunarLander-v3", "Acrobot-v1", "CartPole-v1"
 HC, HOP, WALK = MUJOCO_ENVS
 TD_PROFILE = ("profile_CartPole-v1_1env.json", ("algorithms", "TDActorCritic"))
+
+
 # The facts: key -> the function that writes its text (the key is what --check names)
+def lowest_fall(zoo_names: Sequence[str], collapse_names: Sequence[str]) -> FactFn:
+    """
+    The lowest evaluation after solving CartPole-v1 (``collapse.falls``) over some runs of TDActorCritic, "none" if
+    none fell.
+
+    :param zoo_names: run names of ``run_zoo.py``'s runs
+    :param collapse_names: run names of ``benchmarks/collapse.py``'s runs
+    """
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        from collapse import falls
+
+        group = [run for name in zoo_names for run in runs.get((name, CP), [])]
+        for name in collapse_names:
+            group += [json.loads(path.read_text()) for path in (results_dir / "collapse").glob(f"{name}_{CP}_*.json")]
+        lowest = [value for run in group for _, value in falls(run["curve"])[1]]
+        return number(min(lowest), 0) if lowest else "none"
+
+    return fact
+
+
 FACTS: dict[str, FactFn] = {
+    # docs/td_actor_critic.md, falls after solving CartPole-v1
+    "cartpole-tdac-adam-lowest-fall": lowest_fall(
+        ("td_actor_critic", "td_actor_critic-speed", "td_actor_critic-heldout"), ("td_actor_critic",)
+    ),
+    "cartpole-tdac-amsgrad-lowest-fall": lowest_fall(("td_actor_critic-heldout-amsgrad",), ("td_actor_critic-amsgrad",)),
     # README.md, CartPole-v1 and classic control
     "cartpole-reinforce-heldout-worst-final": run_fact("reinforce-heldout", CP, "final", "min", 0),
     "cartpole-tnpg-heldout-seed14-max": run_fact("tnpg-heldout", CP, "max", "median", 0, seeds=(14,)),
