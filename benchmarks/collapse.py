@@ -3,9 +3,10 @@ Late collapse of TDActorCritic on CartPole-v1, measured: train with the shipped 
 the greedy policy every 5000 steps on 10 episodes, and keep the training metrics of every logging interval (100
 updates = 800 steps with 8 envs): the entropy, |TD error|, value loss, gradient norm and KL of the updates.
 
-    python benchmarks/collapse.py --seeds 0 1 2 3 4
-    python benchmarks/collapse.py --seeds 0 1 2 3 4 --params ent_coef:0.01 --tag ent0.01
-    python benchmarks/collapse.py --seeds 0 1 2 3 4 --summary-only
+    python benchmarks/collapse.py --seeds 0 1 2 3 4 --params "policy_kwargs:{}" --tag adam     # Adam
+    python benchmarks/collapse.py --seeds 0 1 2 3 4 --params "policy_kwargs:{}" ent_coef:0.01 --tag ent0.01
+    python benchmarks/collapse.py --seeds 0 1 2 3 4 --tag amsgrad      # the shipped block (AMSGrad)
+    python benchmarks/collapse.py --seeds 0 1 2 3 4 --tag amsgrad --summary-only
 
 A run has solved the task once three evaluations in a row reach 475; it "falls" at each later evaluation below 475.
 The summary gives per run the step at which it solved, its falls, the lowest of them and, around the lowest, the
@@ -77,6 +78,8 @@ def train(seed: int, params: dict[str, Any], timesteps: int | None) -> dict[str,
     block.pop("n_timesteps", None)
     policy = block.pop("policy")
     config = {**block, **params}
+    if isinstance(config.get("policy_kwargs"), str):  # as RL-Zoo reads it
+        config["policy_kwargs"] = eval(config["policy_kwargs"], {"dict": dict, "nn": th.nn})
     env = make_vec_env(ENV_ID, n_envs=n_envs, seed=seed)
     eval_env = make_vec_env(ENV_ID, n_envs=1, seed=seed + 10_000)
     # RL-Zoo's "lin_<v>": a step size decaying linearly from v to 0
@@ -103,8 +106,8 @@ def train(seed: int, params: dict[str, Any], timesteps: int | None) -> dict[str,
 
 
 def run_path(tag: str, seed: int) -> Path:
-    name = "td_actor_critic" + (f"-{tag}" if tag else "")
-    return OUT_DIR / f"{name}_{ENV_ID}_{seed}.json"
+    """The file of a run: ``td_actor_critic-<tag>_CartPole-v1_<seed>.json``."""
+    return OUT_DIR / f"td_actor_critic-{tag}_{ENV_ID}_{seed}.json"
 
 
 def falls(curve: list[list[float]], run: int = 3) -> tuple[float | None, list[tuple[float, float]]]:
@@ -129,7 +132,7 @@ def window(rows: list[dict[str, float]], step: float, before: int = 10000, after
 
 def summarize(tag: str, runs: list[dict[str, Any]]) -> None:
     """Print each run's falls and the metrics around its lowest evaluation, then the totals."""
-    print(f"\n## {tag or 'shipped'}: {runs[0]['config'] if runs else ''}")
+    print(f"\n## {tag}: {runs[0]['config'] if runs else ''}")
     solved_runs, fell, lowest = 0, 0, []
     for run in runs:
         solved, below = falls(run["curve"])
@@ -153,12 +156,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--params", nargs="*", default=[], help="key:value overrides of the shipped block")
-    parser.add_argument("--tag", default="", help="name of the variant (required with --params)")
+    parser.add_argument("--tag", required=True, help="name of the variant")
     parser.add_argument("-n", "--timesteps", type=int, default=None, help="budget (default: the block's)")
     parser.add_argument("--summary-only", action="store_true")
     args = parser.parse_args()
-    if args.params and not args.tag:
-        parser.error("--params needs a --tag")
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     th.set_num_threads(1)
     runs = []

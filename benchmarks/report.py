@@ -894,10 +894,10 @@ def render_many_envs(results_dir: Path) -> str:
 # TDActorCritic's falls on CartPole-v1: (run name, label); the runs of benchmarks/collapse.py (with training metrics)
 # and of run_zoo.py (evaluations only)
 COLLAPSE_VARIANTS = (
-    ("td_actor_critic", "Adam (the block before AMSGrad)"),
+    ("td_actor_critic-adam", "Adam (the block before AMSGrad)"),
     ("td_actor_critic-ent0.01", "Adam, ent_coef=0.01"),
     ("td_actor_critic-eps1e-3", "Adam, eps=1e-3"),
-    ("td_actor_critic-linlr", "Adam, both step sizes decayed linearly to 0"),
+    ("td_actor_critic-adam-linlr", "Adam, both step sizes decayed linearly to 0"),
     ("td_actor_critic-amsgrad", "AMSGrad (shipped)"),
 )
 COLLAPSE_ZOO_ROWS = (
@@ -906,7 +906,7 @@ COLLAPSE_ZOO_ROWS = (
     ("td_actor_critic-heldout", "Adam, held-out seeds"),
     ("td_actor_critic-heldout-amsgrad", "AMSGrad (shipped), held-out seeds"),
 )
-COLLAPSE_WINDOWS = (("td_actor_critic", 2), ("td_actor_critic-amsgrad", 3))
+COLLAPSE_WINDOWS = (("td_actor_critic-adam", 2), ("td_actor_critic-amsgrad", 3))
 
 
 def dip_cells(group: list[dict]) -> list[str]:
@@ -1413,7 +1413,7 @@ def lowest_fall(zoo_names: Sequence[str], collapse_names: Sequence[str]) -> Fact
 FACTS: dict[str, FactFn] = {
     # docs/td_actor_critic.md, falls after solving CartPole-v1
     "cartpole-tdac-adam-lowest-fall": lowest_fall(
-        ("td_actor_critic", "td_actor_critic-speed", "td_actor_critic-heldout"), ("td_actor_critic",)
+        ("td_actor_critic", "td_actor_critic-speed", "td_actor_critic-heldout"), ("td_actor_critic-adam",)
     ),
     "cartpole-tdac-amsgrad-lowest-fall": lowest_fall(("td_actor_critic-heldout-amsgrad",), ("td_actor_critic-amsgrad",)),
     # README.md, CartPole-v1 and classic control
