@@ -1438,6 +1438,8 @@ FACTS: dict[str, FactFn] = {
     # MuJoCo (README.md, docs/tnpg.md, docs/reinforce_baseline.md)
     "hopper-tnpg-max-median": run_fact("tnpg", HOP, "max", "median", 0),
     "hopper-trpo-max-median": run_fact("trpo", HOP, "max", "median", 0),
+    "hopper-ppo-max": run_fact("ppo", HOP, "max", "cell", 0),
+    "hopper-ppo-reached": run_fact("ppo", HOP, "reached"),
     "hopper-tnpg-final-median": run_fact("tnpg", HOP, "final", "median", 0),
     "hopper-trpo-final-median": run_fact("trpo", HOP, "final", "median", 0),
     "walker-tnpg-final-median": run_fact("tnpg", WALK, "final", "median", 0),
