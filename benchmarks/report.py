@@ -141,6 +141,18 @@ class Table:
         return env
 
 
+# TNPG's MuJoCo rows: on Hopper-v5 the shipped block's target_kl decays (runs tnpg-kllin0.03); the runs of the constant
+# target_kl before it stay as a labelled row
+TNPG_MUJOCO_ROWS = {
+    env: (("TNPG (sb3-pg), shipped config", "tnpg"),)
+    if env != "Hopper-v5"
+    else (
+        ("TNPG (sb3-pg), shipped config (`target_kl` decaying from 0.03)", "tnpg-kllin0.03"),
+        ("TNPG (sb3-pg), constant `target_kl` 0.03 (the block before)", "tnpg"),
+    )
+    for env in MUJOCO_ENVS
+}
+
 TABLES: tuple[Table, ...] = (
     Table(
         "README.md",
@@ -271,7 +283,7 @@ TABLES: tuple[Table, ...] = (
             env,
             env,
             (
-                ("TNPG (sb3-pg), shipped config", "tnpg"),
+                *TNPG_MUJOCO_ROWS[env],
                 ("TRPO (sb3-contrib), RL-Zoo's config", "trpo"),
                 ("PPO (SB3), RL-Zoo's config", "ppo"),
                 ("ReinforceBaseline (sb3-pg), shipped config", "reinforce_baseline"),
@@ -372,7 +384,7 @@ TABLES: tuple[Table, ...] = (
             "docs/tnpg.md",
             env,
             env,
-            (("TNPG, shipped config", "tnpg"), ("TRPO (sb3-contrib), RL-Zoo's config", "trpo")),
+            (*TNPG_MUJOCO_ROWS[env], ("TRPO (sb3-contrib), RL-Zoo's config", "trpo")),
             MUJOCO_COLUMNS,
             placeholder=True,
         )
@@ -386,6 +398,8 @@ TABLES: tuple[Table, ...] = (
         (
             ("TNPG, shipped (target_kl 0.03), tuning seeds {seeds}", "tnpg-tune"),
             ("TNPG, target_kl from 0.03 linearly to 0 (`lin_0.03`), tuning seeds {seeds}", "tnpg-tune-kllin0.03"),
+            ("TNPG, shipped (target_kl 0.03), seeds {seeds}", "tnpg"),
+            ("TNPG, `lin_0.03`, seeds {seeds} (not used to choose it)", "tnpg-kllin0.03"),
         ),
         ("budget", "final", "max", "curve_mean"),
         placeholder=True,
@@ -1452,6 +1466,8 @@ FACTS: dict[str, FactFn] = {
     "hopper-tnpg-max-median": run_fact("tnpg", HOP, "max", "median", 0),
     "hopper-trpo-max-median": run_fact("trpo", HOP, "max", "median", 0),
     "hopper-ppo-max": run_fact("ppo", HOP, "max", "cell", 0),
+    "hopper-tnpg-kllin-final-median": run_fact("tnpg-kllin0.03", HOP, "final", "median", 0),
+    "hopper-tnpg-kllin-max-median": run_fact("tnpg-kllin0.03", HOP, "max", "median", 0),
     "hopper-ppo-reached": run_fact("ppo", HOP, "reached"),
     "hopper-tnpg-final-median": run_fact("tnpg", HOP, "final", "median", 0),
     "hopper-trpo-final-median": run_fact("trpo", HOP, "final", "median", 0),
