@@ -47,6 +47,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import first_reaching
 from run_zoo import THRESHOLDS, summarize
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +142,8 @@ class Table:
         return env
 
 
+# The converted TRPO blocks' target_kl per env, tried against a linear decay from it (run_zoo --tag tune-kllin<kl>)
+TNPG_TUNED_KL = {"HalfCheetah-v5": "0.24", "Hopper-v5": "0.03", "Walker2d-v5": "0.06"}
 # TNPG's MuJoCo rows: on Hopper-v5 the shipped block's target_kl decays (runs tnpg-kllin0.03); the runs of the constant
 # target_kl before it stay as a labelled row
 TNPG_MUJOCO_ROWS = {
@@ -390,19 +393,23 @@ TABLES: tuple[Table, ...] = (
         )
         for env in MUJOCO_ENVS
     ),
-    # TNPG on Hopper-v5, tuning seeds 0-1 (not reported elsewhere): the shipped block and a decaying target_kl
-    Table(
-        "docs/tnpg.md",
-        "tuning-Hopper-v5",
-        "Hopper-v5",
-        (
-            ("TNPG, shipped (target_kl 0.03), tuning seeds {seeds}", "tnpg-tune"),
-            ("TNPG, target_kl from 0.03 linearly to 0 (`lin_0.03`), tuning seeds {seeds}", "tnpg-tune-kllin0.03"),
-            ("TNPG, shipped (target_kl 0.03), seeds {seeds}", "tnpg"),
-            ("TNPG, `lin_0.03`, seeds {seeds} (not used to choose it)", "tnpg-kllin0.03"),
-        ),
-        ("budget", "final", "max", "curve_mean"),
-        placeholder=True,
+    # TNPG on MuJoCo, tuning seeds 0-1 (not reported elsewhere): the converted TRPO block's constant target_kl against
+    # one decaying linearly from it to 0; then both on the reported seeds
+    *(
+        Table(
+            "docs/tnpg.md",
+            f"tuning-{env}",
+            env,
+            (
+                (f"TNPG, constant target_kl {kl} (the converted TRPO block), tuning seeds {{seeds}}", "tnpg-tune"),
+                (f"TNPG, target_kl from {kl} linearly to 0 (`lin_{kl}`), tuning seeds {{seeds}}", f"tnpg-tune-kllin{kl}"),
+                (f"TNPG, constant target_kl {kl}, seeds {{seeds}}", "tnpg"),
+                (f"TNPG, `lin_{kl}`, seeds {{seeds}} (not used to choose it)", f"tnpg-kllin{kl}"),
+            ),
+            ("budget", "final", "max", "curve_mean"),
+            placeholder=True,
+        )
+        for env, kl in TNPG_TUNED_KL.items()
     ),
 )
 
@@ -1091,11 +1098,6 @@ SEED_VALUES: dict[str, Callable[[dict], float]] = {
 }
 
 
-def first_step(run: dict, threshold: float) -> int | None:
-    """The step of a run's first evaluation that reaches ``threshold`` (run_zoo's "steps to"), None if none does."""
-    return next((step for step, value in run["curve"] if value >= threshold), None)
-
-
 def run_group(runs: Runs, run: str, env: str, seeds: Sequence[int] | None = None) -> list[dict]:
     """
     The stored runs of one row, optionally only some seeds; an error where there are none.
@@ -1135,7 +1137,7 @@ def run_fact(
             return f"{reached} of {count}" if stat == "of" else f"{reached}/{count}"
         fmt: Callable[[float], str] = steps if column == "steps" else lambda value: number(value, digits)
         if column == "steps":
-            values = [float(step) for r in group if (step := first_step(r, threshold)) is not None]
+            values = [float(step) for r in group if (step := first_reaching(r["curve"], threshold)) is not None]
         else:
             values = [SEED_VALUES[column](r) for r in group]
         if stat == "cell" and len(values) > 1:
@@ -1275,7 +1277,7 @@ def fisher_fact(run: str, other: str, env: str) -> FactFn:
         table = []
         for name in (run, other):
             group = run_group(runs, name, env)
-            reached = sum(first_step(r, THRESHOLDS[env]) is not None for r in group)
+            reached = sum(first_reaching(r["curve"], THRESHOLDS[env]) is not None for r in group)
             table.append([reached, len(group) - reached])
         return f"{stats.fisher_exact(table, alternative='greater').pvalue:.2g}"
 
@@ -1397,7 +1399,8 @@ def seconds_to_threshold(run: str, env: str, profile: tuple[str, Sequence[str]])
     """
 
     def fact(runs: Runs, results_dir: Path) -> str:
-        reached = [step for r in run_group(runs, run, env) if (step := first_step(r, THRESHOLDS[env])) is not None]
+        firsts = [first_reaching(r["curve"], THRESHOLDS[env]) for r in run_group(runs, run, env)]
+        reached = [step for step in firsts if step is not None]
         return f"{statistics.median(reached) / stored_value(results_dir, *profile):.1f}"
 
     return fact

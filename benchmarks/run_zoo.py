@@ -45,7 +45,7 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from common import median_range
+from common import first_reaching, median_range
 
 THRESHOLDS = {
     "CartPole-v1": 475.0,
@@ -319,7 +319,7 @@ def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
 
 
 def summarize(runs: list[dict], threshold: float) -> dict:
-    firsts = [next((step for step, value in run["curve"] if value >= threshold), None) for run in runs]
+    firsts = [first_reaching(run["curve"], threshold) for run in runs]
     reached = [step for step in firsts if step is not None]
     return {
         "reached": f"{len(reached)}/{len(runs)}",
