@@ -18,6 +18,10 @@ REPS = ["--reps", "100"]
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 report = pytest.importorskip("report", reason="benchmarks/report.py needs rliable (pip install -e '.[test]')")
+# The modules report.py imports (benchmarks/report_*.py) and run_zoo's summary, which the tables use
+report_common, report_facts, report_measurements, run_zoo = (
+    pytest.importorskip(name) for name in ("report_common", "report_facts", "report_measurements", "run_zoo")
+)
 
 
 def run_report(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
@@ -37,7 +41,7 @@ def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
         shutil.copy(page, tmp_path / "docs" / page.name)
     results = tmp_path / "benchmarks" / "results"
     results.mkdir(parents=True)
-    shutil.copytree(ROOT / report.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.claim", "*.tmp"))
+    shutil.copytree(ROOT / report_common.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.claim", "*.tmp"))
     for path in (ROOT / "benchmarks" / "results").glob("*.json"):  # reference scores, throughput, former runners, ...
         shutil.copy(path, results / path.name)
     status, _, err = run_report(capsys, "--root", str(tmp_path), *REPS, "--no-figures")
@@ -63,7 +67,7 @@ def change_run(path: Path) -> None:
 
 
 def test_check_fails_naming_the_table_of_a_changed_run(copy_root: Path, capsys: pytest.CaptureFixture):
-    runs_dir = copy_root / report.RUNS_DIR
+    runs_dir = copy_root / report_common.RUNS_DIR
     args = ("--check", "--root", str(copy_root), "--runs-dir", str(runs_dir), *REPS)
     assert run_report(capsys, *args)[0] == 0
 
@@ -90,7 +94,7 @@ def test_report_is_deterministic(capsys: pytest.CaptureFixture):
     first, second = (run_report(capsys, "--print", *REPS) for _ in range(2))
     assert first[0] == 0, first[2]
     assert first[1] == second[1]
-    report._estimates.clear()  # computed afresh, not from the cache
+    report_common._estimates.clear()  # computed afresh, not from the cache
     assert run_report(capsys, "--print", *REPS)[1] == first[1]
 
 
@@ -104,7 +108,7 @@ def test_missing_and_unknown_markers_are_errors(copy_root: Path, capsys: pytest.
 
 
 def test_row_without_runs_is_an_error(copy_root: Path, capsys: pytest.CaptureFixture):
-    for path in (copy_root / report.RUNS_DIR).glob("tnpg-damping0.001_CartPole-v1_*.json"):
+    for path in (copy_root / report_common.RUNS_DIR).glob("tnpg-damping0.001_CartPole-v1_*.json"):
         path.unlink()
     status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
     assert status == 1
@@ -115,15 +119,15 @@ def test_placeholder_table_appears_with_its_marker_and_runs(
     copy_root: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ):
     """A MuJoCo table is written only where its marker is, with the rows that have stored runs."""
-    monkeypatch.setattr(report, "FACTS", {})  # the facts quote the Hopper runs removed below: plain text here
+    monkeypatch.setattr(report_facts, "FACTS", {})  # the facts quote the Hopper runs removed below: plain text here
     for page in (copy_root / "README.md", *(copy_root / "docs").glob("*.md")):
-        page.write_text(report.FACT.sub(lambda match: match["body"], page.read_text()))
+        page.write_text(report_facts.FACT.sub(lambda match: match["body"], page.read_text()))
     curve = [[10_000 * (i + 1), float(100 * i)] for i in range(10)]
-    for stored in (copy_root / report.RUNS_DIR).glob("*_Hopper-v5_*.json"):  # start from an env without runs
+    for stored in (copy_root / report_common.RUNS_DIR).glob("*_Hopper-v5_*.json"):  # start from an env without runs
         stored.unlink()
     for seed in (0, 1):
         run = {"algo": "tnpg", "env": "Hopper-v5", "seed": seed, "command": [], "curve": curve, "seconds": 1.0}
-        (copy_root / report.RUNS_DIR / f"tnpg_Hopper-v5_{seed}.json").write_text(json.dumps(run))
+        (copy_root / report_common.RUNS_DIR / f"tnpg_Hopper-v5_{seed}.json").write_text(json.dumps(run))
     page = copy_root / "docs" / "tnpg.md"
     marker = "<!-- results:Hopper-v5 -->"
     if marker in page.read_text():  # start from a page without the marker
@@ -145,31 +149,31 @@ def test_placeholder_table_appears_with_its_marker_and_runs(
 
 def test_final_eval_and_summary_agree():
     """The IQM's per-run final evaluation is run_zoo's "final": the medians agree."""
-    runs = report.load_runs(ROOT / report.RUNS_DIR)
+    runs = report_common.load_runs(ROOT / report_common.RUNS_DIR)
     for (name, env), group in runs.items():
-        summary = report.summarize(group, report.THRESHOLDS[env])
-        median = float(np.median([report.final_eval(run) for run in group]))
+        summary = run_zoo.summarize(group, run_zoo.THRESHOLDS[env])
+        median = float(np.median([report_common.final_eval(run) for run in group]))
         assert summary["final"].split(" ")[0] == f"{median:.1f}", (name, env)
 
 
 def test_number_formats():
-    assert report.number(500.0) == "500"
-    assert report.number(-84.04) == "-84"
-    assert report.number(-0.04) == "0"
-    assert report.number(499.66) == "499.7"
-    assert report.steps(12_500) == "12.5k"
-    assert report.steps(49_920) == "49.9k"
-    assert report.budget(499_200) == "500k"
-    assert report.budget(1_003_392) == "1M"
-    assert report.median_range("30000 [15000, 40000]", 5, report.steps) == "30k [15k, 40k]"
-    assert report.median_range("70000 [70000, 70000]", 1, report.steps) == "70k"
-    assert report.median_range("-", 0, report.steps) == "-"
+    assert report_common.number(500.0) == "500"
+    assert report_common.number(-84.04) == "-84"
+    assert report_common.number(-0.04) == "0"
+    assert report_common.number(499.66) == "499.7"
+    assert report_common.steps(12_500) == "12.5k"
+    assert report_common.steps(49_920) == "49.9k"
+    assert report_common.budget(499_200) == "500k"
+    assert report_common.budget(1_003_392) == "1M"
+    assert report_common.median_range("30000 [15000, 40000]", 5, report_common.steps) == "30k [15k, 40k]"
+    assert report_common.median_range("70000 [70000, 70000]", 1, report_common.steps) == "70k"
+    assert report_common.median_range("-", 0, report_common.steps) == "-"
 
 
 def test_a_row_label_names_its_runs_seeds():
-    assert report.seed_span([12, 10, 11, 13, 14]) == "10-14"
-    assert report.seed_span([10, 12]) == "10, 12"
-    assert report.seed_span([3]) == "3"
+    assert report_common.seed_span([12, 10, 11, 13, 14]) == "10-14"
+    assert report_common.seed_span([10, 12]) == "10, 12"
+    assert report_common.seed_span([3]) == "3"
 
 
 def test_check_fails_on_a_changed_throughput_file(copy_root: Path, capsys: pytest.CaptureFixture):
@@ -186,7 +190,7 @@ def test_check_fails_on_a_changed_throughput_file(copy_root: Path, capsys: pytes
 def test_speed_tables_follow_their_stored_files(copy_root: Path, capsys: pytest.CaptureFixture):
     """docs/speed.md's targets say "met" from the stored ratio; a changed profile or many-envs file fails --check."""
     results = copy_root / "benchmarks" / "results"
-    targets = report.render_speed_targets(results)
+    targets = report_measurements.render_speed_targets(results)
     row = next(line for line in targets.splitlines() if "--n-envs 8`" in line and "TDActorCritic" in line)
     stored_ratio = json.loads((results / "throughput_td_actor_critic_8envs.json").read_text())["algorithms"]["TDActorCritic"]
     assert row.endswith(f"| {'yes' if stored_ratio['ratio_to_counterpart'] >= 1.5 else 'no'} | " + row.split("| ")[-1])
@@ -194,7 +198,7 @@ def test_speed_tables_follow_their_stored_files(copy_root: Path, capsys: pytest.
     stored = json.loads(path.read_text())
     stored["algorithms"]["TDActorCritic"]["ratio_to_counterpart"] = 1.2
     path.write_text(json.dumps(stored))
-    row = next(line for line in report.render_speed_targets(results).splitlines() if "**1.20x**" in line)
+    row = next(line for line in report_measurements.render_speed_targets(results).splitlines() if "**1.20x**" in line)
     assert "| 1.5x | no |" in row
     for name in ("profile_CartPole-v1_1env.json", "many_envs.json"):
         path = results / name
@@ -231,7 +235,7 @@ def test_fact_is_rewritten_from_the_stored_runs(copy_root: Path, capsys: pytest.
 
 
 def test_check_fails_naming_the_facts_of_a_changed_run(copy_root: Path, capsys: pytest.CaptureFixture):
-    runs_dir = copy_root / report.RUNS_DIR
+    runs_dir = copy_root / report_common.RUNS_DIR
     args = ("--check", "--root", str(copy_root), "--runs-dir", str(runs_dir), *REPS)
     change_run(runs_dir / "tnpg_Walker2d-v5_2.json")  # the median seed's final evaluation: 4178 -> lower
     status, _, err = run_report(capsys, *args)
@@ -248,5 +252,5 @@ def test_unknown_and_unused_facts_are_errors(copy_root: Path, capsys: pytest.Cap
     page.write_text(page.read_text().replace("<!-- fact:walker-tnpg-max -->", "<!-- fact:walker-tnpg-maximum -->"))
     status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
     assert status == 1
-    assert "docs/tnpg.md: no fact is defined for the keys ['walker-tnpg-maximum'] (report.py's FACTS)" in err
-    assert "facts used in no file (report.py's FACTS): ['walker-tnpg-max']" in err
+    assert "docs/tnpg.md: no fact is defined for the keys ['walker-tnpg-maximum'] (report_facts.py's FACTS)" in err
+    assert "facts used in no file (report_facts.py's FACTS): ['walker-tnpg-max']" in err
