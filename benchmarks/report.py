@@ -200,6 +200,13 @@ TABLES: tuple[Table, ...] = (
                 "reinforce_baseline-heldout-timefeature",
             ),
             ("the same + TimeFeatureWrapper, tuning seeds {seeds}", "reinforce_baseline-timefeature"),
+            ("shipped, more tuning seeds {seeds} (`--tag tune`, evaluations every 10k)", "reinforce_baseline-tune"),
+            ("the same + TimeFeatureWrapper, seeds {seeds}", "reinforce_baseline-tune-timefeature"),
+            ("shipped with Adam 1e-2 (was 3e-3), seeds {seeds}", "reinforce_baseline-tune-lr1e-2"),
+            (
+                "shipped with PyTorch's default initialisation (`ortho_init=False`), seeds {seeds}",
+                "reinforce_baseline-tune-noortho",
+            ),
             ("2 episodes, 3e-3, critic 1e-2 (150k, the sweep's row)", "reinforce_baseline-ep2-lr3e-3"),
             ("8 episodes, 1e-3, critic 3e-3 (the first config; seed 0, 500k)", "reinforce_baseline-ep8-lr1e-3"),
             ("8 episodes + observation/reward normalisation (`normalize: true`)", "reinforce_baseline-norm"),

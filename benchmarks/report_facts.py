@@ -86,6 +86,22 @@ def run_fact(
     return fact
 
 
+def pooled_reached(run_names: Sequence[str], env: str) -> FactFn:
+    """
+    The runs of several rows pooled: "reached of stored" (e.g. a config's tuning and held-out seeds together).
+
+    :param run_names: the run names
+    :param env: the env
+    """
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        group = [r for name in run_names for r in run_group(runs, name, env)]
+        reached = sum(first_reaching(r["curve"], THRESHOLDS[env]) is not None for r in group)
+        return f"{reached} of {len(group)}"
+
+    return fact
+
+
 def stored_value(results_dir: Path, name: str, keys: Sequence[str]) -> float:
     """
     A value of a stored measurement file.
@@ -350,6 +366,7 @@ MINUTES_PER_1M = lambda value: f"{1e6 / value / 60:.1f}"  # noqa: E731  (from st
 MILLISECONDS = lambda value: f"{value / 1000:.2f}"  # noqa: E731  (from microseconds)
 SCIENTIFIC = lambda value: f"{value:.1e}".replace("e-0", "e-")  # noqa: E731
 P_VALUE = "{:.2f}".format
+PERCENT = lambda value: f"{100 * value:.0f}%"  # noqa: E731
 FRESH, TRAINED = "variance_CartPole-v1_fresh.json", "variance_CartPole-v1_trained.json"
 LL, AC, CP = "LunarLander-v3", "Acrobot-v1", "CartPole-v1"
 HC, HOP, WALK = MUJOCO_ENVS
@@ -576,6 +593,22 @@ FACTS: dict[str, FactFn] = {
     "acrobot-rb-timefeature-reached": run_fact("reinforce_baseline-timefeature", AC, "reached"),
     "acrobot-rb-timefeature-steps-max": run_fact("reinforce_baseline-timefeature", AC, "steps", "max"),
     "acrobot-rb-heldout-timefeature-reached": run_fact("reinforce_baseline-heldout-timefeature", AC, "reached"),
+    "acrobot-rb-tune-reached-of": run_fact("reinforce_baseline-tune", AC, "reached", "of"),
+    "acrobot-rb-tune-timefeature-reached-of": run_fact("reinforce_baseline-tune-timefeature", AC, "reached", "of"),
+    "acrobot-rb-tune-lr-reached-of": run_fact("reinforce_baseline-tune-lr1e-2", AC, "reached", "of"),
+    "acrobot-rb-tune-noortho-reached-of": run_fact("reinforce_baseline-tune-noortho", AC, "reached", "of"),
+    "acrobot-rb-shipped-pooled-reached": pooled_reached(
+        ("reinforce_baseline", "reinforce_baseline-tune", "reinforce_baseline-heldout"), AC
+    ),
+    "acrobot-tnpg-heldout-reached-of": run_fact("tnpg-heldout", AC, "reached", "of"),
+    "acrobot-tdac-heldout-reached-of": run_fact("td_actor_critic-heldout", AC, "reached", "of"),
+    **{
+        f"acrobot-init-{name}-{kind}": stored_fact(
+            "initial_policy_Acrobot-v1.json", ("inits", init, f"mean_success_{kind}"), PERCENT
+        )
+        for name, init in (("ortho", "ortho_init=True (default)"), ("noortho", "ortho_init=False"))
+        for kind in ("stochastic", "greedy")
+    },
     # docs/td_actor_critic.md
     "acrobot-a2c-reached": run_fact("a2c", AC, "reached"),
     "acrobot-a2c-steps-median": run_fact("a2c", AC, "steps", "median"),
