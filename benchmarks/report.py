@@ -216,6 +216,26 @@ TABLES: tuple[Table, ...] = (
             ("8 episodes, `ent_coef=0.01`", "reinforce_baseline-ent0.01"),
         ),
     ),
+    # docs/reinforce.md: examples/reinforce_baseline_pendulum.py's settings and a sweep around them (300k steps)
+    Table(
+        "docs/reinforce.md",
+        "Pendulum-v1",
+        "Pendulum-v1",
+        (
+            ("the example's settings: 8 episodes/update, Adam 1e-3, gamma 0.95, seeds {seeds}", "reinforce_baseline-example"),
+            ("4 episodes, Adam 3e-3", "reinforce_baseline-example-ep4-lr3e-3"),
+            ("4 episodes, Adam 3e-3, gamma 0.9", "reinforce_baseline-example-ep4-lr3e-3-g0.9"),
+            ("the same + `normalize_advantage=True`", "reinforce_baseline-example-ep4-lr3e-3-g0.9-nadv"),
+            ("the same + VecNormalize (`normalize: true`)", "reinforce_baseline-example-ep4-lr3e-3-g0.9-norm"),
+            (
+                "the MuJoCo block's settings (4000 steps, 80 critic steps, VecNormalize), gamma 0.9",
+                "reinforce_baseline-example-mj-g0.9",
+            ),
+            ("the same, gamma 0.95", "reinforce_baseline-example-mj-g0.95"),
+            ("TNPG, shipped config, seeds {seeds}", "tnpg"),
+        ),
+        ("budget", "reached", "final", "max", "curve_mean"),
+    ),
     Table(
         "docs/tnpg.md",
         "CartPole-v1",

@@ -601,6 +601,19 @@ FACTS: dict[str, FactFn] = {
         ("reinforce_baseline", "reinforce_baseline-tune", "reinforce_baseline-heldout"), AC
     ),
     "acrobot-tnpg-heldout-reached-of": run_fact("tnpg-heldout", AC, "reached", "of"),
+    "pendulum-random-mean": lambda runs, results_dir: number(
+        random_scores(results_dir / Path(RANDOM_SCORES).name)["Pendulum-v1"]["mean"], 0
+    ),
+    "pendulum-rb-example-best-max": lambda runs, results_dir: number(
+        max(
+            SEED_VALUES["max"](run)
+            for (name, env), group in runs.items()
+            if env == "Pendulum-v1" and name.startswith("reinforce_baseline-example")
+            for run in group
+        ),
+        0,
+    ),
+    "pendulum-tnpg-reached-of": run_fact("tnpg", "Pendulum-v1", "reached", "of"),
     "acrobot-tdac-heldout-reached-of": run_fact("td_actor_critic-heldout", AC, "reached", "of"),
     **{
         f"acrobot-init-{name}-{kind}": stored_fact(
