@@ -66,7 +66,10 @@ from report_common import (
     RANDOM_SCORES,
     ROOT,
     RUNS_DIR,
+    TNPG_DECAYING,
+    TNPG_TUNED_KL,
     Runs,
+    double,
     iqm_estimate,
     load_former_runs,
     load_runs,
@@ -99,27 +102,18 @@ from report_tables import (
 
 RANDOM_SCORES_COMMAND = "python benchmarks/report.py --random-scores"
 
-# The converted TRPO blocks' target_kl per env, tried against a linear decay from it (run_zoo --tag tune-kllin<kl>)
-# and twice its value (--tag tune-kl<2 kl>)
-TNPG_TUNED_KL = {"HalfCheetah-v5": "0.24", "Hopper-v5": "0.03", "Walker2d-v5": "0.06"}
-
-
-def double(kl: str) -> str:
-    """Twice a target_kl, as run_zoo's tag spells it (``0.48`` for ``0.24``)."""
-    return f"{2 * float(kl):g}"
-
-
-# TNPG's MuJoCo rows: on Hopper-v5 the shipped block's target_kl decays (runs tnpg-kllin0.03); the runs of the constant
-# target_kl before it stay as a labelled row
+# TNPG's MuJoCo rows: on Hopper-v5 and Walker2d-v5 the shipped block's target_kl decays (runs tnpg-kllin<kl>); the
+# runs of the constant target_kl before it stay as a labelled row
 TNPG_MUJOCO_ROWS = {
     env: (("TNPG (sb3-pg), shipped config", "tnpg"),)
-    if env != "Hopper-v5"
+    if env not in TNPG_DECAYING
     else (
-        ("TNPG (sb3-pg), shipped config (`target_kl` decaying from 0.03)", "tnpg-kllin0.03"),
-        ("TNPG (sb3-pg), constant `target_kl` 0.03 (the block before)", "tnpg"),
+        (f"TNPG (sb3-pg), shipped config (`target_kl` decaying from {kl})", f"tnpg-kllin{kl}"),
+        (f"TNPG (sb3-pg), constant `target_kl` {kl} (the block before)", "tnpg"),
     )
-    for env in MUJOCO_ENVS
+    for env, kl in TNPG_TUNED_KL.items()
 }
+
 
 TABLES: tuple[Table, ...] = (
     Table(
@@ -397,8 +391,8 @@ TABLES: tuple[Table, ...] = (
                 (f"TNPG, constant target_kl {kl} (the converted TRPO block), tuning seeds {{seeds}}", "tnpg-tune"),
                 (f"TNPG, target_kl from {kl} linearly to 0 (`lin_{kl}`), tuning seeds {{seeds}}", f"tnpg-tune-kllin{kl}"),
                 (
-                    f"TNPG, constant target_kl {2 * float(kl):g} (twice), tuning seeds {{seeds}}",
-                    f"tnpg-tune-kl{2 * float(kl):g}",
+                    f"TNPG, constant target_kl {double(kl)} (twice), tuning seeds {{seeds}}",
+                    f"tnpg-tune-kl{double(kl)}",
                 ),
                 (f"TNPG, constant target_kl {kl}, seeds {{seeds}}", "tnpg"),
                 (f"TNPG, `lin_{kl}`, seeds {{seeds}} (not used to choose it)", f"tnpg-kllin{kl}"),

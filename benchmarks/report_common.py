@@ -224,3 +224,22 @@ def random_scores(path: Path) -> dict[str, dict]:
     :param path: the JSON file
     """
     return json.loads(path.read_text())["scores"]
+
+
+# The converted TRPO blocks' target_kl per env, tried against a linear decay from it (run_zoo --tag tune-kllin<kl>)
+# and twice its value (--tag tune-kl<2 kl>)
+TNPG_TUNED_KL = {"HalfCheetah-v5": "0.24", "Hopper-v5": "0.03", "Walker2d-v5": "0.06"}
+
+
+def double(kl: str) -> str:
+    """Twice a target_kl, as run_zoo's tag spells it (``0.48`` for ``0.24``)."""
+    return f"{2 * float(kl):g}"
+
+
+# The envs whose shipped TNPG block lets target_kl decay linearly from the converted block's value
+TNPG_DECAYING = ("Hopper-v5", "Walker2d-v5")
+
+
+def tnpg_shipped(env: str) -> str:
+    """The run name of TNPG's shipped MuJoCo block on ``env``: ``tnpg-kllin<kl>`` where it decays, else ``tnpg``."""
+    return f"tnpg-kllin{TNPG_TUNED_KL[env]}" if env in TNPG_DECAYING else "tnpg"

@@ -19,7 +19,17 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import first_reaching
-from report_common import MUJOCO_ENVS, RANDOM_SCORES, Runs, final_eval, number, random_scores, rate, steps
+from report_common import (
+    MUJOCO_ENVS,
+    RANDOM_SCORES,
+    Runs,
+    final_eval,
+    number,
+    random_scores,
+    rate,
+    steps,
+    tnpg_shipped,
+)
 from report_measurements import PROFILE_FILES
 from run_zoo import THRESHOLDS, summarize
 
@@ -258,21 +268,21 @@ def mann_whitney_fact(run: str, other: str, env: str, column: str, alternative: 
     return fact
 
 
-def at_or_above_fact(run: str, other: str, envs: Sequence[str]) -> FactFn:
+def at_or_above_fact(run: str | Callable[[str], str], other: str, envs: Sequence[str]) -> FactFn:
     """
     On how many of ``envs`` the median final evaluation of ``run`` is at or above that of ``other``: "2 of the 3".
 
-    :param run: the run name
+    :param run: the run name, or a function of the env that gives it (e.g. the shipped block's runs per env)
     :param other: the run name compared with
     :param envs: the envs
     """
+    name_of = run if callable(run) else lambda env: run
 
     def fact(runs: Runs, results_dir: Path) -> str:
-        medians = {
-            name: [statistics.median(final_eval(r) for r in run_group(runs, name, env)) for env in envs]
-            for name in (run, other)
-        }
-        count = sum(ours >= theirs for ours, theirs in zip(medians[run], medians[other]))
+        def median_final(name: str, env: str) -> float:
+            return statistics.median(final_eval(r) for r in run_group(runs, name, env))
+
+        count = sum(median_final(name_of(env), env) >= median_final(other, env) for env in envs)
         return f"{count} of the {len(envs)}"
 
     return fact
@@ -430,8 +440,18 @@ FACTS: dict[str, FactFn] = {
     "hopper-tnpg-final-median": run_fact("tnpg", HOP, "final", "median", 0),
     "hopper-trpo-final-median": run_fact("trpo", HOP, "final", "median", 0),
     "walker-tnpg-final-median": run_fact("tnpg", WALK, "final", "median", 0),
+    "walker-tnpg-kllin-final": run_fact("tnpg-kllin0.06", WALK, "final", digits=0),
+    "walker-tnpg-kllin-max": run_fact("tnpg-kllin0.06", WALK, "max", digits=0),
+    "walker-tnpg-kllin-final-median": run_fact("tnpg-kllin0.06", WALK, "final", "median", 0),
+    # TNPG's MuJoCo tuning (seeds 0-1): the constant target_kl, its linear decay, twice it
+    **{
+        f"{slug}-tnpg-tune{suffix}-final-median": run_fact(f"tnpg-tune{tag}", env, "final", "median", 0)
+        for slug, env, kl, twice in (("halfcheetah", HC, "0.24", "0.48"), ("walker", WALK, "0.06", "0.12"))
+        for suffix, tag in (("", ""), ("-kllin", f"-kllin{kl}"), ("-kl2x", f"-kl{twice}"))
+    },
     "walker-trpo-final-median": run_fact("trpo", WALK, "final", "median", 0),
     "mujoco-tnpg-final-at-or-above-trpo": at_or_above_fact("tnpg", "trpo", MUJOCO_ENVS),
+    "mujoco-tnpg-shipped-final-at-or-above-trpo": at_or_above_fact(tnpg_shipped, "trpo", MUJOCO_ENVS),
     "halfcheetah-tnpg-max-median": run_fact("tnpg", HC, "max", "median", 0),
     "halfcheetah-tnpg-final-median": run_fact("tnpg", HC, "final", "median", 0),
     "halfcheetah-trpo-final-median": run_fact("trpo", HC, "final", "median", 0),
