@@ -441,6 +441,9 @@ FACTS: dict[str, FactFn] = {
     "hopper-trpo-final-median": run_fact("trpo", HOP, "final", "median", 0),
     "walker-tnpg-final-median": run_fact("tnpg", WALK, "final", "median", 0),
     "walker-tnpg-kllin-final": run_fact("tnpg-kllin0.06", WALK, "final", digits=0),
+    "halfcheetah-ppo-final": run_fact("ppo", HC, "final", digits=0),
+    "halfcheetah-ppo-max": run_fact("ppo", HC, "max", digits=0),
+    "halfcheetah-ppo-seeds": lambda runs, results_dir: str(len(run_group(runs, "ppo", HC))),
     "walker-tnpg-kllin-max": run_fact("tnpg-kllin0.06", WALK, "max", digits=0),
     "walker-tnpg-kllin-final-median": run_fact("tnpg-kllin0.06", WALK, "final", "median", 0),
     # TNPG's MuJoCo tuning (seeds 0-1): the constant target_kl, its linear decay, twice it
