@@ -22,7 +22,9 @@ from common import first_reaching
 from report_common import (
     MUJOCO_ENVS,
     RANDOM_SCORES,
+    TNPG_TUNED_KL,
     Runs,
+    double,
     final_eval,
     number,
     random_scores,
@@ -434,23 +436,23 @@ FACTS: dict[str, FactFn] = {
     "hopper-tnpg-max-median": run_fact("tnpg", HOP, "max", "median", 0),
     "hopper-trpo-max-median": run_fact("trpo", HOP, "max", "median", 0),
     "hopper-ppo-max": run_fact("ppo", HOP, "max", "cell", 0),
-    "hopper-tnpg-kllin-final-median": run_fact("tnpg-kllin0.03", HOP, "final", "median", 0),
-    "hopper-tnpg-kllin-max-median": run_fact("tnpg-kllin0.03", HOP, "max", "median", 0),
+    "hopper-tnpg-kllin-final-median": run_fact(tnpg_shipped(HOP), HOP, "final", "median", 0),
+    "hopper-tnpg-kllin-max-median": run_fact(tnpg_shipped(HOP), HOP, "max", "median", 0),
     "hopper-ppo-reached": run_fact("ppo", HOP, "reached"),
     "hopper-tnpg-final-median": run_fact("tnpg", HOP, "final", "median", 0),
     "hopper-trpo-final-median": run_fact("trpo", HOP, "final", "median", 0),
     "walker-tnpg-final-median": run_fact("tnpg", WALK, "final", "median", 0),
-    "walker-tnpg-kllin-final": run_fact("tnpg-kllin0.06", WALK, "final", digits=0),
+    "walker-tnpg-kllin-final": run_fact(tnpg_shipped(WALK), WALK, "final", digits=0),
     "halfcheetah-ppo-final": run_fact("ppo", HC, "final", digits=0),
     "halfcheetah-ppo-max": run_fact("ppo", HC, "max", digits=0),
     "halfcheetah-ppo-seeds": lambda runs, results_dir: str(len(run_group(runs, "ppo", HC))),
-    "walker-tnpg-kllin-max": run_fact("tnpg-kllin0.06", WALK, "max", digits=0),
-    "walker-tnpg-kllin-final-median": run_fact("tnpg-kllin0.06", WALK, "final", "median", 0),
+    "walker-tnpg-kllin-max": run_fact(tnpg_shipped(WALK), WALK, "max", digits=0),
+    "walker-tnpg-kllin-final-median": run_fact(tnpg_shipped(WALK), WALK, "final", "median", 0),
     # TNPG's MuJoCo tuning (seeds 0-1): the constant target_kl, its linear decay, twice it
     **{
         f"{slug}-tnpg-tune{suffix}-final-median": run_fact(f"tnpg-tune{tag}", env, "final", "median", 0)
-        for slug, env, kl, twice in (("halfcheetah", HC, "0.24", "0.48"), ("walker", WALK, "0.06", "0.12"))
-        for suffix, tag in (("", ""), ("-kllin", f"-kllin{kl}"), ("-kl2x", f"-kl{twice}"))
+        for slug, env in (("halfcheetah", HC), ("walker", WALK))
+        for suffix, tag in (("", ""), ("-kllin", f"-kllin{TNPG_TUNED_KL[env]}"), ("-kl2x", f"-kl{double(TNPG_TUNED_KL[env])}"))
     },
     "walker-trpo-final-median": run_fact("trpo", WALK, "final", "median", 0),
     "mujoco-tnpg-final-at-or-above-trpo": at_or_above_fact("tnpg", "trpo", MUJOCO_ENVS),
