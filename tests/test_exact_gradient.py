@@ -78,8 +78,8 @@ def z_scores(estimates: np.ndarray, exact: np.ndarray) -> np.ndarray:
     return (estimates.mean(axis=0) - exact) / standard_error
 
 
-# Each case: 1500 updates. Three stay in the default suite (discounted REINFORCE, the value baseline, the discounted
-# optimal baseline); the others run in the slow job
+# Each case: 1500 updates. Four stay in the default suite (discounted REINFORCE, the value baseline, the discounted
+# time-dependent and optimal baselines); the others run in the slow job
 @pytest.mark.parametrize(
     "algo, gamma, kwargs",
     [
@@ -89,6 +89,8 @@ def z_scores(estimates: np.ndarray, exact: np.ndarray) -> np.ndarray:
         pytest.param(Reinforce, 0.8, dict(return_type="episode"), marks=pytest.mark.slow),
         (ReinforceBaseline, 1.0, dict(baseline="value")),
         pytest.param(ReinforceBaseline, 1.0, dict(baseline="mean"), marks=pytest.mark.slow),
+        pytest.param(ReinforceBaseline, 1.0, dict(baseline="step_mean"), marks=pytest.mark.slow),
+        (ReinforceBaseline, 0.8, dict(baseline="step_mean", discount_gradient=True)),
         pytest.param(ReinforceBaseline, 1.0, dict(baseline="optimal"), marks=pytest.mark.slow),
         pytest.param(ReinforceBaseline, 1.0, dict(baseline="optimal", return_type="episode"), marks=pytest.mark.slow),
         pytest.param(ReinforceBaseline, 0.8, dict(baseline="mean", discount_gradient=True), marks=pytest.mark.slow),
@@ -126,6 +128,7 @@ def test_baselines_reduce_variance():
     for name, algo, kwargs in [
         ("none", Reinforce, {}),
         ("mean", ReinforceBaseline, dict(baseline="mean")),
+        ("step_mean", ReinforceBaseline, dict(baseline="step_mean")),
         ("optimal", ReinforceBaseline, dict(baseline="optimal")),
     ]:
         mdp = dict(min_termination=0.3, max_termination=0.5)
@@ -134,4 +137,5 @@ def test_baselines_reduce_variance():
         model.env.envs[0].unwrapped.rewards += 5.0
         variances[name] = gradient_estimates(model, 400).var(axis=0).sum()
     assert variances["mean"] < 0.7 * variances["none"], variances
+    assert variances["step_mean"] < 0.7 * variances["none"], variances
     assert variances["optimal"] < 0.7 * variances["none"], variances

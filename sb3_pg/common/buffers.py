@@ -53,6 +53,7 @@ class EpisodicSamples(NamedTuple):
     returns: th.Tensor
     discounts: th.Tensor
     episode_ids: th.Tensor
+    step_index: th.Tensor
 
 
 class DictEpisodicSamples(NamedTuple):
@@ -63,6 +64,7 @@ class DictEpisodicSamples(NamedTuple):
     returns: th.Tensor
     discounts: th.Tensor
     episode_ids: th.Tensor
+    step_index: th.Tensor
 
 
 class _EpisodicMixin:
@@ -82,7 +84,7 @@ class _EpisodicMixin:
 
     # Per-step storage (rows x envs) that grows and shrinks with the observations, and what get() hands out
     _step_arrays = ("actions", "rewards", "returns", "episode_starts", "values", "log_probs", "advantages")
-    _sample_arrays = ("actions", "values", "log_probs", "returns", "discounts", "episode_ids")
+    _sample_arrays = ("actions", "values", "log_probs", "returns", "discounts", "episode_ids", "step_index")
 
     def __init__(self, *args: Any, return_type: str = "reward_to_go", **kwargs: Any):
         if return_type not in RETURN_TYPES:

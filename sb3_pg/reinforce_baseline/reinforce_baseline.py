@@ -27,7 +27,7 @@ from sb3_pg.reinforce.reinforce import DEFAULT_MAX_EPISODE_STEPS, Reinforce
 
 SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaseline")
 
-BASELINES = ("value", "mean", "optimal")
+BASELINES = ("value", "mean", "step_mean", "optimal")
 
 
 @renamed_parameters(n_critic_epochs="n_critic_updates")
@@ -46,20 +46,24 @@ class ReinforceBaseline(Reinforce):
       that step's action.
     - ``"mean"``: the mean return over the steps of the *other* episodes of the batch (leave-one-out, so that
       it is independent of the episode it is subtracted from; needs at least 2 episodes per batch).
+    - ``"step_mean"``: a time-dependent baseline, the mean of G_t over the *other* episodes of the batch that last
+      beyond step t (leave-one-out; 0 where none does). When the returns depend on time more than on the state
+      (every episode of a batch failing the same way, as in Acrobot before the goal is found) they cancel exactly,
+      where a V(s_t) without the time cannot fit them. Needs at least 2 episodes per batch.
     - ``"optimal"``: the constant that minimises the estimator's variance (trace of the covariance),
       ``b = E[g . h] / E[|g|^2]`` with g = sum_t w_t grad log pi(a_t|s_t) and h = sum_t w_t psi_t grad log pi(a_t|s_t)
       per episode; for the episode return this is ``E[|grad log p(tau)|^2 R] / E[|grad log p(tau)|^2]``.
       Estimated leave-one-out from the batch's per-episode gradients (one batched backward pass).
 
     :param policy: The policy model to use (MlpPolicy, CnnPolicy, MultiInputPolicy). With ``baseline="value"`` it
-        has a value network with its own step size; with the constant baselines it is the actor alone.
+        has a value network with its own step size; with the baselines from the batch it is the actor alone.
     :param env: The environment to learn from (if registered in Gym, can be str)
     :param learning_rate: The actor's learning rate, it can be a function of the current progress remaining
     :param n_episodes: Number of complete episodes per update (exclusive with ``n_steps``; default 8)
     :param n_steps: Alternative batch size: at least this many steps per update, in complete episodes (and, with
-        the constant baselines, at least 2 episodes)
+        the baselines from the batch, at least 2 episodes)
     :param gamma: Discount factor
-    :param baseline: ``"value"`` (default), ``"mean"`` or ``"optimal"`` (see above)
+    :param baseline: ``"value"`` (default), ``"mean"``, ``"step_mean"`` or ``"optimal"`` (see above)
     :param critic_learning_rate: The critic's learning rate (``baseline="value"``), a float or a schedule
     :param n_critic_updates: Number of full-batch critic steps per update (``baseline="value"``)
     :param return_type: ``"reward_to_go"`` (psi_t = G_t, default) or ``"episode"`` (psi_t = G_0)
@@ -163,7 +167,7 @@ class ReinforceBaseline(Reinforce):
         )
 
     def _get_policy_from_name(self, policy_name: str) -> type[BasePolicy]:
-        # A constant baseline needs no value network: use REINFORCE's actor-only policies
+        # A baseline from the batch needs no value network: use REINFORCE's actor-only policies
         aliases = self.policy_aliases if self.baseline == "value" else Reinforce.policy_aliases
         if policy_name not in aliases:
             raise ValueError(f"Policy {policy_name} unknown: use one of {sorted(aliases)}")
@@ -182,7 +186,7 @@ class ReinforceBaseline(Reinforce):
             )
 
     def _min_episodes_per_batch(self) -> int:
-        # A constant baseline is estimated from the batch's other episodes: with n_steps batches, keep collecting
+        # A baseline from the batch is estimated from its other episodes: with n_steps batches, keep collecting
         # until there are two (with one, the baseline would be 0: plain REINFORCE)
         return 1 if self.baseline == "value" else 2
 
@@ -198,6 +202,8 @@ class ReinforceBaseline(Reinforce):
         if self.baseline == "value":
             # V(s_t) from the critic as it was when the batch was collected
             baselines = data.old_values
+        elif self.baseline == "step_mean":
+            baselines = self._step_mean_baseline(data)
         else:
             episode_ids = data.episode_ids
             n_episodes = self.rollout_buffer.n_episodes
@@ -217,6 +223,21 @@ class ReinforceBaseline(Reinforce):
         if self.normalize_advantage and len(advantages) > 1:
             advantages = standardize(advantages)
         return advantages
+
+    def _step_mean_baseline(self, data: EpisodicSamples) -> th.Tensor:
+        """
+        b_t for each step: the mean return at the same step t of the other episodes that reach it (0 where none
+        does). An episode has one step per t, so leaving it out is subtracting its own return from the sum.
+        """
+        returns = data.returns
+        steps = data.step_index.long()
+        n_steps = int(steps.max().item()) + 1
+        totals = th.zeros(n_steps, device=returns.device).index_add_(0, steps, returns)
+        counts = th.zeros(n_steps, device=returns.device).index_add_(0, steps, th.ones_like(returns))
+        others = counts[steps] - 1
+        baselines = th.where(others > 0, (totals[steps] - returns) / others.clamp_min(1), th.zeros_like(returns))
+        self.logger.record("train/baseline", baselines.mean().item())
+        return baselines
 
     def _optimal_baseline_terms(self, data: EpisodicSamples, log_prob: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
         """
@@ -252,7 +273,7 @@ class ReinforceBaseline(Reinforce):
         if self.baseline == "value":
             values, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
         else:
-            # A constant baseline: the actor alone, no value is computed
+            # A baseline from the batch: the actor alone, no value is computed
             distribution = self.policy.get_distribution(data.observations)
             values, log_prob, entropy = None, distribution.log_prob(actions), distribution.entropy()
         # psi_t - b_t, the baseline from the critic as it was before the batch (or from the other episodes)

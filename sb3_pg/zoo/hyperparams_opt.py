@@ -83,7 +83,7 @@ def sample_reinforce_baseline_params(
     """
     # The batch-mean and optimal baselines are leave-one-out estimates: at least 2 episodes per update
     sampled = _suggest_reinforce(trial, min_episodes_pow=1)
-    sampled["baseline"] = trial.suggest_categorical("baseline", ["value", "mean", "optimal"])
+    sampled["baseline"] = trial.suggest_categorical("baseline", ["value", "mean", "step_mean", "optimal"])
     sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", [False, True])
     if sampled["baseline"] == "value":
         sampled["critic_learning_rate"] = trial.suggest_float("critic_learning_rate", 1e-4, 3e-2, log=True)
