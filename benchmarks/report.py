@@ -142,8 +142,13 @@ TABLES: tuple[Table, ...] = (
         "classic-control",
         None,
         (
-            ("**ReinforceBaseline**, held-out seeds {seeds}", "reinforce_baseline-heldout", "Acrobot-v1"),
-            ("ReinforceBaseline (2 episodes/update), tuning seeds {seeds}", "reinforce_baseline", "Acrobot-v1"),
+            ("**ReinforceBaseline**, held-out seeds {seeds}", "reinforce_baseline-heldout2-stepmean", "Acrobot-v1"),
+            ("ReinforceBaseline, tuning seeds {seeds}", "reinforce_baseline-tune-stepmean", "Acrobot-v1"),
+            (
+                "ReinforceBaseline, the block before (value baseline), held-out seeds {seeds}",
+                "reinforce_baseline-heldout",
+                "Acrobot-v1",
+            ),
             ("**TDActorCritic**, held-out seeds {seeds}", "td_actor_critic-heldout", "Acrobot-v1"),
             ("TDActorCritic, tuning seeds {seeds}", "td_actor_critic", "Acrobot-v1"),
             ("**TNPG**, held-out seeds {seeds}", "tnpg-heldout", "Acrobot-v1"),
@@ -187,18 +192,32 @@ TABLES: tuple[Table, ...] = (
         "Acrobot-v1",
         "Acrobot-v1",
         (
-            ("**shipped, held-out seeds {seeds}** (`--tag heldout`)", "reinforce_baseline-heldout"),
-            ("shipped: 2 episodes/update, Adam 3e-3, critic 1e-2 (200k), tuning seeds {seeds}", "reinforce_baseline"),
             (
-                "the same + TimeFeatureWrapper (`env_wrapper`), held-out seeds {seeds}",
+                "**shipped: time-dependent baseline (`baseline: step_mean`), held-out seeds {seeds}** "
+                "(`--tag heldout2-stepmean`)",
+                "reinforce_baseline-heldout2-stepmean",
+            ),
+            (
+                "shipped, tuning seeds {seeds} (`--tag tune-stepmean`, evaluations every 10k)",
+                "reinforce_baseline-tune-stepmean",
+            ),
+            (
+                "the block before (learned value baseline, critic 1e-2), the same held-out seeds {seeds} "
+                "(`--tag heldout2-value`)",
+                "reinforce_baseline-heldout2-value",
+            ),
+            ("the block before, held-out seeds {seeds} (`--tag heldout`)", "reinforce_baseline-heldout"),
+            ("the block before: 2 episodes/update, Adam 3e-3, critic 1e-2 (200k), tuning seeds {seeds}", "reinforce_baseline"),
+            (
+                "the block before + TimeFeatureWrapper (`env_wrapper`), held-out seeds {seeds}",
                 "reinforce_baseline-heldout-timefeature",
             ),
-            ("the same + TimeFeatureWrapper, tuning seeds {seeds}", "reinforce_baseline-timefeature"),
-            ("shipped, more tuning seeds {seeds} (`--tag tune`, evaluations every 10k)", "reinforce_baseline-tune"),
-            ("the same + TimeFeatureWrapper, seeds {seeds}", "reinforce_baseline-tune-timefeature"),
-            ("shipped with Adam 1e-2 (was 3e-3), seeds {seeds}", "reinforce_baseline-tune-lr1e-2"),
+            ("the block before + TimeFeatureWrapper, tuning seeds {seeds}", "reinforce_baseline-timefeature"),
+            ("the block before, more tuning seeds {seeds} (`--tag tune`, evaluations every 10k)", "reinforce_baseline-tune"),
+            ("the block before + TimeFeatureWrapper, seeds {seeds}", "reinforce_baseline-tune-timefeature"),
+            ("the block before with Adam 1e-2 (was 3e-3), seeds {seeds}", "reinforce_baseline-tune-lr1e-2"),
             (
-                "shipped with PyTorch's default initialisation (`ortho_init=False`), seeds {seeds}",
+                "the block before with PyTorch's default initialisation (`ortho_init=False`), seeds {seeds}",
                 "reinforce_baseline-tune-noortho",
             ),
             ("2 episodes, 3e-3, critic 1e-2 (150k, the sweep's row)", "reinforce_baseline-ep2-lr3e-3"),

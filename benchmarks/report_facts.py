@@ -430,7 +430,6 @@ FACTS: dict[str, FactFn] = {
     "lunar-ppo-steps-median": run_fact("ppo", LL, "steps", "median"),
     "lunar-tnpg-heldout-reached-of": run_fact("tnpg-heldout", LL, "reached", "of"),
     "lunar-trpo-heldout-reached-of": run_fact("trpo-heldout", LL, "reached", "of"),
-    "acrobot-rb-heldout-reached": run_fact("reinforce_baseline-heldout", AC, "reached"),
     "acrobot-rb-heldout-reached-of": run_fact("reinforce_baseline-heldout", AC, "reached", "of"),
     # MuJoCo (README.md, docs/tnpg.md, docs/reinforce_baseline.md)
     "hopper-tnpg-max-median": run_fact("tnpg", HOP, "max", "median", 0),
@@ -612,6 +611,12 @@ FACTS: dict[str, FactFn] = {
     ),
     # docs/reinforce.md
     "cartpole-lc-reinforce-worst-final": run_fact("learning_curves:Reinforce", CP, "final", "min", 0),
+    "acrobot-rb-stepmean-heldout-reached-of": run_fact("reinforce_baseline-heldout2-stepmean", AC, "reached", "of"),
+    "acrobot-rb-stepmean-heldout-steps": run_fact("reinforce_baseline-heldout2-stepmean", AC, "steps"),
+    "acrobot-rb-stepmean-heldout-final-median": run_fact("reinforce_baseline-heldout2-stepmean", AC, "final", "median"),
+    "acrobot-rb-value-tuning-final-median": run_fact("reinforce_baseline", AC, "final", "median"),
+    "acrobot-rb-stepmean-tune-reached-of": run_fact("reinforce_baseline-tune-stepmean", AC, "reached", "of"),
+    "acrobot-rb-value-heldout2-reached-of": run_fact("reinforce_baseline-heldout2-value", AC, "reached", "of"),
     "acrobot-rb-heldout-steps-max": run_fact("reinforce_baseline-heldout", AC, "steps", "max"),
     "acrobot-rb-seed3-steps": run_fact("reinforce_baseline", AC, "steps", seeds=(3,)),
     "acrobot-rb-seed4-steps": run_fact("reinforce_baseline", AC, "steps", seeds=(4,)),

@@ -1,5 +1,6 @@
 """
-Seeded learning checks on CartPole-v1: each algorithm reaches an evaluation mean of 475 on each of 3 seeds.
+Seeded learning checks: on CartPole-v1 each algorithm reaches an evaluation mean of 475 on each of 3 seeds; on
+Acrobot-v1 ReinforceBaseline with the time-dependent baseline reaches -100 on 2 seeds.
 Each run stops at the threshold. Learning runs: marked slow (CI's slow job runs them).
 """
 
@@ -37,3 +38,20 @@ def test_cartpole_reaches_475(name, seed):
     evaluation = EvalCallback(eval_env, callback_on_new_best=stop, eval_freq=eval_freq, n_eval_episodes=10, verbose=0)
     model.learn(budget, callback=evaluation)
     assert evaluation.best_mean_reward >= 475, f"best evaluation {evaluation.best_mean_reward} after {model.num_timesteps}"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_acrobot_time_dependent_baseline_reaches_minus_100(seed):
+    """
+    ReinforceBaseline with Acrobot's shipped settings (2 episodes per update, Adam 3e-3, ``baseline="step_mean"``):
+    batches of failed episodes give no step, and the first successes are learned from (docs/reinforce.md).
+    """
+    env = make_vec_env("Acrobot-v1", n_envs=1, seed=seed)
+    model = ReinforceBaseline(
+        "MlpPolicy", env, n_episodes=2, learning_rate=3e-3, baseline="step_mean", seed=seed, device="cpu"
+    )
+    eval_env = make_vec_env("Acrobot-v1", n_envs=1, seed=seed + 1000)
+    stop = StopTrainingOnRewardThreshold(reward_threshold=-100)
+    evaluation = EvalCallback(eval_env, callback_on_new_best=stop, eval_freq=5_000, n_eval_episodes=10, verbose=0)
+    model.learn(200_000, callback=evaluation)
+    assert evaluation.best_mean_reward >= -100, f"best evaluation {evaluation.best_mean_reward} after {model.num_timesteps}"

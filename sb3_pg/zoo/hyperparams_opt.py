@@ -81,7 +81,7 @@ def sample_reinforce_baseline_params(
     :param additional_args: unused
     :return: keyword arguments of ``ReinforceBaseline``
     """
-    # The batch-mean and optimal baselines are leave-one-out estimates: at least 2 episodes per update
+    # The baselines from the batch are leave-one-out estimates: at least 2 episodes per update
     sampled = _suggest_reinforce(trial, min_episodes_pow=1)
     sampled["baseline"] = trial.suggest_categorical("baseline", ["value", "mean", "step_mean", "optimal"])
     sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", [False, True])
