@@ -445,6 +445,9 @@ FACTS: dict[str, FactFn] = {
     "halfcheetah-ppo-final": run_fact("ppo", HC, "final", digits=0),
     "halfcheetah-ppo-max": run_fact("ppo", HC, "max", digits=0),
     "halfcheetah-ppo-seeds": lambda runs, results_dir: str(len(run_group(runs, "ppo", HC))),
+    "walker-ppo-final": run_fact("ppo", WALK, "final", digits=0),
+    "walker-ppo-max": run_fact("ppo", WALK, "max", digits=0),
+    "walker-ppo-seeds": lambda runs, results_dir: str(len(run_group(runs, "ppo", WALK))),
     "walker-tnpg-kllin-max": run_fact(tnpg_shipped(WALK), WALK, "max", digits=0),
     "walker-tnpg-kllin-final-median": run_fact(tnpg_shipped(WALK), WALK, "final", "median", 0),
     # TNPG's MuJoCo tuning (seeds 0-1): the constant target_kl, its linear decay, twice it
