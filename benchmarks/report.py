@@ -366,7 +366,7 @@ TABLES: tuple[Table, ...] = (
             (
                 ("**ReinforceBaseline, shipped**, seeds {seeds}", "reinforce_baseline"),
                 ("**Reinforce (no critic), shipped**, seeds {seeds}", "reinforce"),
-                ("TNPG, shipped, seeds {seeds}", "tnpg"),
+                *((f"{label}, seeds {{seeds}}", run) for label, run in TNPG_MUJOCO_ROWS[env]),
                 ("TRPO (sb3-contrib), RL-Zoo's config, seeds {seeds}", "trpo"),
                 (
                     "tuning: ReinforceBaseline, 8 episodes/update, Adam 3e-4, critic 5 steps (the first block)",
