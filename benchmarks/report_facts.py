@@ -429,6 +429,12 @@ FACTS: dict[str, FactFn] = {
     "lunar-ppo-final-max": run_fact("ppo", LL, "final", "max", 0),
     "lunar-ppo-steps-median": run_fact("ppo", LL, "steps", "median"),
     "lunar-tnpg-heldout-reached-of": run_fact("tnpg-heldout", LL, "reached", "of"),
+    "lunar-tnpg-heldout-1M-final": run_fact("tnpg-heldout-1M", LL, "final"),
+    "lunar-tnpg-heldout-1M-reached-of": run_fact("tnpg-heldout-1M", LL, "reached", "of"),
+    "lunar-tnpg-heldout-1M-above-200": lambda runs, results_dir: (
+        f"{sum(final_eval(r) >= 200 for r in run_group(runs, 'tnpg-heldout-1M', LL))} of "
+        f"{len(run_group(runs, 'tnpg-heldout-1M', LL))}"
+    ),
     "lunar-trpo-heldout-reached-of": run_fact("trpo-heldout", LL, "reached", "of"),
     "acrobot-rb-heldout-reached-of": run_fact("reinforce_baseline-heldout", AC, "reached", "of"),
     # MuJoCo (README.md, docs/tnpg.md, docs/reinforce_baseline.md)
