@@ -273,6 +273,10 @@ TABLES: tuple[Table, ...] = (
             ("PPO (SB3), RL-Zoo's config, **1M steps**", "ppo"),
             ("TNPG, shipped, **1M steps** (`-n 1000000 --tag 1M`)", "tnpg-1M"),
             ("TNPG, shipped, **1M steps**, held-out seeds {seeds} (`-n 1000000 --tag heldout-1M`)", "tnpg-heldout-1M"),
+            (
+                "TNPG, `target_kl` from 0.01 linearly to 0, **1M steps**, tuning seeds {seeds} (`--tag tune-1M-kllin0.01`)",
+                "tnpg-tune-1M-kllin0.01",
+            ),
             ("TNPG, `n_steps=1024`, `target_kl=0.03` (seeds 0-4)", "tnpg-ns1024-kl0.03"),
             ("TNPG, the same + critic `3e-3` x 30 (seeds 0-4)", "tnpg-ns1024-kl0.03-crit3e-3x30"),
             ("TNPG, `gae_lambda=0.95` (seeds 0-2)", "tnpg-gl0.95"),

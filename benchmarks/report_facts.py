@@ -430,6 +430,10 @@ FACTS: dict[str, FactFn] = {
     "lunar-ppo-steps-median": run_fact("ppo", LL, "steps", "median"),
     "lunar-tnpg-heldout-reached-of": run_fact("tnpg-heldout", LL, "reached", "of"),
     "lunar-tnpg-heldout-1M-final": run_fact("tnpg-heldout-1M", LL, "final"),
+    "lunar-tnpg-tune-kllin-final": run_fact("tnpg-tune-1M-kllin0.01", LL, "final"),
+    "lunar-tnpg-1M-seeds01-final": run_fact("tnpg-1M", LL, "final", seeds=(0, 1)),
+    "lunar-tnpg-tune-kllin-curve-mean": run_fact("tnpg-tune-1M-kllin0.01", LL, "curve_mean"),
+    "lunar-tnpg-1M-seeds01-curve-mean": run_fact("tnpg-1M", LL, "curve_mean", seeds=(0, 1)),
     "lunar-tnpg-heldout-1M-reached-of": run_fact("tnpg-heldout-1M", LL, "reached", "of"),
     "lunar-tnpg-heldout-1M-above-200": lambda runs, results_dir: (
         f"{sum(final_eval(r) >= 200 for r in run_group(runs, 'tnpg-heldout-1M', LL))} of "
