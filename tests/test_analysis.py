@@ -8,7 +8,14 @@ import torch as th
 
 from sb3_pg import Reinforce, ReinforceBaseline
 from sb3_pg.analysis.__main__ import main
-from sb3_pg.analysis.variance import Episodes, advantages_gae, returns_to_go, same_mean_p_value
+from sb3_pg.analysis.variance import (
+    Episodes,
+    _analysable_algorithms,
+    advantages_gae,
+    checkpoint_algorithms,
+    returns_to_go,
+    same_mean_p_value,
+)
 
 
 def _episodes(rewards: list[list[float]], terminated: list[bool]) -> Episodes:
@@ -163,3 +170,22 @@ def test_analysis_unknown_command(capsys):
     assert "error: no command given" in capsys.readouterr().err
     assert main(["--help"]) == 0
     assert "usage: python -m sb3_pg.analysis" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("algo", ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo", "trpo"])
+def test_checkpoint_algorithms_names_the_saved_class(algo, tmp_path):
+    algos = _analysable_algorithms()
+    path = tmp_path / f"{algo}.zip"
+    algos[algo]("MlpPolicy", "CartPole-v1", seed=0).save(path)
+    assert checkpoint_algorithms(str(path)) == [algo]
+
+
+@pytest.mark.parametrize("saved, asked", [("reinforce_baseline", "reinforce"), ("tnpg", "trpo"), ("trpo", "tnpg")])
+def test_variance_cli_checkpoint_must_match_algo(saved, asked, tmp_path, capsys):
+    path = tmp_path / "model.zip"
+    _analysable_algorithms()[saved]("MlpPolicy", "CartPole-v1", seed=0).save(path)
+    with pytest.raises(SystemExit) as error:
+        main(["variance", "--env", "CartPole-v1", "--algo", asked, "--checkpoint", str(path)])
+    assert error.value.code == 2
+    err = capsys.readouterr().err
+    assert f"is not a {asked} model: its saved attributes are those of a {saved} model" in err, err

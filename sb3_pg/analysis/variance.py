@@ -28,6 +28,7 @@ degrees of freedom, nu times it is about chi-square(nu) (Satterthwaite): a small
 import argparse
 import json
 import sys
+import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -404,17 +405,46 @@ def plot(results: list[EstimatorResult], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tuple[ActorCriticPolicy, Any | None, str]:
-    """The policy, V(observations) when the checkpoint has a critic (else ``None``) and where they come from."""
+def _analysable_algorithms() -> dict[str, type[BaseAlgorithm]]:
     from sb3_pg import ALGOS
 
-    algos: dict[str, type[BaseAlgorithm]] = {**ALGOS, "a2c": A2C, "ppo": PPO, "trpo": TRPO}
+    return {**ALGOS, "a2c": A2C, "ppo": PPO, "trpo": TRPO}
+
+
+def checkpoint_algorithms(checkpoint: str) -> list[str]:
+    """
+    The algorithms whose saved state has exactly the attributes stored in ``checkpoint`` (an SB3 zip does not name
+    its algorithm class; each algorithm stores its own hyperparameters, so the set of stored attributes tells them
+    apart). A class matches when the checkpoint holds every attribute it stores and no attribute that only other
+    classes store.
+
+    :param checkpoint: Path of a model saved by ``model.save``
+    :return: The names (``--algo`` values) of the matching algorithms, usually one
+    """
+    with zipfile.ZipFile(checkpoint) as archive:
+        stored = set(json.loads(archive.read("data")))
+    attributes = {}
+    for name, algo_class in _analysable_algorithms().items():
+        # The attributes a model of this class saves, before _setup_model adds its schedules
+        model: Any = algo_class("MlpPolicy", None, _init_setup_model=False)  # type: ignore[call-arg]
+        attributes[name] = set(model.__dict__) - set(model._excluded_save_params())
+    known = set().union(*attributes.values())
+    return [name for name, own in attributes.items() if own <= stored and not (stored - own) & known]
+
+
+def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tuple[ActorCriticPolicy, Any | None, str]:
+    """The policy, V(observations) when the checkpoint has a critic (else ``None``) and where they come from."""
+    algos = _analysable_algorithms()
     if algo not in algos:
         raise ValueError(f"--algo {algo!r} is not one of {sorted(algos)}")
     if checkpoint is None:
         algo_class: Any = algos[algo]  # an on-policy algorithm: (policy, env, ...)
         model = algo_class("MlpPolicy", env_id, seed=seed, device="cpu")
         return model.policy, None, f"fresh {algo} policy (seed {seed})"
+    matches = checkpoint_algorithms(checkpoint)
+    if algo not in matches:
+        found = f"a {' or '.join(matches)} model" if matches else f"none of {sorted(algos)}"
+        raise ValueError(f"--checkpoint {checkpoint} is not a {algo} model: its saved attributes are those of {found}")
     model = algos[algo].load(checkpoint, device="cpu")
     policy = model.policy
     assert isinstance(policy, ActorCriticPolicy), f"{type(policy).__name__} is not an actor-critic policy"
