@@ -266,6 +266,7 @@ TABLES: tuple[Table, ...] = (
         (
             ("**TNPG, shipped**: RL-Zoo's TRPO settings, critic Adam `3e-3` x 30 epochs", "tnpg"),
             ("TNPG, shipped, held-out seeds 10-14, after the unit-gradient solve (`--tag heldout`)", "tnpg-heldout"),
+            ("TNPG, shipped, held-out seeds {seeds} (`--tag heldout2`)", "tnpg-heldout2"),
             ("TRPO (sb3-contrib), RL-Zoo's config, held-out seeds 10-14 (`--tag heldout`)", "trpo-heldout"),
             ("TNPG, RL-Zoo's TRPO settings (critic `1e-3` x 15)", "tnpg-rlzoo"),
             ("TRPO (sb3-contrib), RL-Zoo's config", "trpo"),
@@ -280,6 +281,10 @@ TABLES: tuple[Table, ...] = (
             (
                 "TNPG, 8 envs x 256 steps, `target_kl=0.02`, tuning seeds {seeds} (`--tag e8ns256-kl0.02`)",
                 "tnpg-e8ns256-kl0.02",
+            ),
+            (
+                "TNPG, 8 envs x 256 steps, `target_kl=0.02`, held-out seeds {seeds} (`--tag heldout-e8ns256-kl0.02`)",
+                "tnpg-heldout-e8ns256-kl0.02",
             ),
             ("TNPG, 8 envs x 256 steps, `target_kl=0.03` (seeds 0-4)", "tnpg-e8ns256-kl0.03"),
             ("TNPG, 8 envs x 256 steps, `target_kl` from 0.04 linearly to 0 (seeds 0-4)", "tnpg-e8ns256-kllin0.04"),

@@ -514,6 +514,16 @@ FACTS: dict[str, FactFn] = {
     "lunar-tnpg-median-curve-155k-185k": curve_fact("tnpg", LL, 155_000, 185_000, "range"),
     "lunar-tnpg-median-curve-last-3": curve_fact("tnpg", LL, 190_000, 200_000, "range"),
     "lunar-ns1024-final-median": run_fact("tnpg-ns1024-kl0.03", LL, "final", "median"),
+    "lunar-e8-tune-reached-of": run_fact("tnpg-e8ns256-kl0.02", LL, "reached", "of"),
+    "lunar-e8-tune-final": run_fact("tnpg-e8ns256-kl0.02", LL, "final"),
+    "lunar-e8-heldout-reached-of": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "reached", "of"),
+    "lunar-e8-heldout-final": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "final"),
+    "lunar-e8-heldout-15-19-reached-of": run_fact(
+        "tnpg-heldout-e8ns256-kl0.02", LL, "reached", "of", seeds=(15, 16, 17, 18, 19)
+    ),
+    "lunar-e8-heldout-15-19-final": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "final", seeds=(15, 16, 17, 18, 19)),
+    "lunar-tnpg-heldout2-reached-of": run_fact("tnpg-heldout2", LL, "reached", "of"),
+    "lunar-tnpg-heldout2-final": run_fact("tnpg-heldout2", LL, "final"),
     "lunar-ns1024-reached": run_fact("tnpg-ns1024-kl0.03", LL, "reached"),
     "lunar-tnpg-1M-vs-ppo-final-p": mann_whitney_fact("tnpg-1M", "ppo", LL, "final", "two-sided"),
     "lunar-tnpg-1M-median-curve-band": curve_fact("tnpg-1M", LL, 200_000, 900_000, "band"),
