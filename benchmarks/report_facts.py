@@ -440,6 +440,7 @@ FACTS: dict[str, FactFn] = {
         f"{len(run_group(runs, 'tnpg-heldout-1M', LL))}"
     ),
     "lunar-trpo-heldout-reached-of": run_fact("trpo-heldout", LL, "reached", "of"),
+    "lunar-trpo-heldout2-reached-of": run_fact("trpo-heldout2", LL, "reached", "of"),
     "acrobot-rb-heldout-reached-of": run_fact("reinforce_baseline-heldout", AC, "reached", "of"),
     # MuJoCo (README.md, docs/tnpg.md, docs/reinforce_baseline.md)
     "hopper-tnpg-max-median": run_fact("tnpg", HOP, "max", "median", 0),
