@@ -271,6 +271,7 @@ TABLES: tuple[Table, ...] = (
             ("**TNPG, shipped**: RL-Zoo's TRPO settings, critic Adam `3e-3` x 30 epochs", "tnpg"),
             ("TNPG, shipped, held-out seeds 10-14, after the unit-gradient solve (`--tag heldout`)", "tnpg-heldout"),
             ("TNPG, shipped, held-out seeds {seeds} (`--tag heldout2`)", "tnpg-heldout2"),
+            ("TNPG, shipped, more tuning seeds {seeds} (`--tag tune2`)", "tnpg-tune2"),
             ("TRPO (sb3-contrib), RL-Zoo's config, held-out seeds 10-14 (`--tag heldout`)", "trpo-heldout"),
             ("TRPO (sb3-contrib), RL-Zoo's config, held-out seeds {seeds} (`--tag heldout2`)", "trpo-heldout2"),
             ("TNPG, RL-Zoo's TRPO settings (critic `1e-3` x 15)", "tnpg-rlzoo"),
@@ -290,6 +291,10 @@ TABLES: tuple[Table, ...] = (
             (
                 "TNPG, 8 envs x 256 steps, `target_kl=0.02`, held-out seeds {seeds} (`--tag heldout-e8ns256-kl0.02`)",
                 "tnpg-heldout-e8ns256-kl0.02",
+            ),
+            (
+                "TNPG, 8 envs x 256 steps, `target_kl=0.02`, more tuning seeds {seeds} (`--tag tune2-e8ns256-kl0.02`)",
+                "tnpg-tune2-e8ns256-kl0.02",
             ),
             ("TNPG, 8 envs x 256 steps, `target_kl=0.03` (seeds 0-4)", "tnpg-e8ns256-kl0.03"),
             ("TNPG, 8 envs x 256 steps, `target_kl` from 0.04 linearly to 0 (seeds 0-4)", "tnpg-e8ns256-kllin0.04"),
