@@ -525,6 +525,12 @@ FACTS: dict[str, FactFn] = {
     "lunar-e8-heldout-15-19-final": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "final", seeds=(15, 16, 17, 18, 19)),
     "lunar-tnpg-heldout2-reached-of": run_fact("tnpg-heldout2", LL, "reached", "of"),
     "lunar-tnpg-tune2-reached-of": run_fact("tnpg-tune2", LL, "reached", "of"),
+    "lunar-tnpg-heldout3-reached-of": run_fact("tnpg-heldout3", LL, "reached", "of"),
+    "lunar-tnpg-heldout3-final": run_fact("tnpg-heldout3", LL, "final"),
+    "lunar-e8-heldout-20-24-reached-of": run_fact(
+        "tnpg-heldout-e8ns256-kl0.02", LL, "reached", "of", seeds=(20, 21, 22, 23, 24)
+    ),
+    "lunar-e8-heldout-20-24-final": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "final", seeds=(20, 21, 22, 23, 24)),
     "lunar-tnpg-tune2-final": run_fact("tnpg-tune2", LL, "final"),
     "lunar-e8-tune2-reached-of": run_fact("tnpg-tune2-e8ns256-kl0.02", LL, "reached", "of"),
     "lunar-e8-tune2-final": run_fact("tnpg-tune2-e8ns256-kl0.02", LL, "final"),
