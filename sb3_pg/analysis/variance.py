@@ -28,7 +28,6 @@ degrees of freedom, nu times it is about chi-square(nu) (Satterthwaite): a small
 import argparse
 import json
 import sys
-import zipfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -43,6 +42,7 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.preprocessing import preprocess_obs
+from stable_baselines3.common.save_util import load_from_zip_file
 
 from sb3_pg.common.buffers import reward_to_go
 from sb3_pg.common.diagnostics import gradient_statistics, group_weights, per_step_log_prob_gradients
@@ -421,8 +421,8 @@ def checkpoint_algorithms(checkpoint: str) -> list[str]:
     :param checkpoint: Path of a model saved by ``model.save``
     :return: The names (``--algo`` values) of the matching algorithms, usually one
     """
-    with zipfile.ZipFile(checkpoint) as archive:
-        stored = set(json.loads(archive.read("data")))
+    data, _, _ = load_from_zip_file(checkpoint, device="cpu")
+    stored = set(data or {})
     attributes = {}
     for name, algo_class in _analysable_algorithms().items():
         # The attributes a model of this class saves, before _setup_model adds its schedules
