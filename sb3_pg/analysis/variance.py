@@ -416,7 +416,8 @@ def checkpoint_algorithms(checkpoint: str) -> list[str]:
     The algorithms whose saved state has exactly the attributes stored in ``checkpoint`` (an SB3 zip does not name
     its algorithm class; each algorithm stores its own hyperparameters, so the set of stored attributes tells them
     apart). A class matches when the checkpoint holds every attribute it stores and no attribute that only other
-    classes store.
+    classes store; an attribute the class defines with a default (added after older checkpoints were saved) may be
+    missing.
 
     :param checkpoint: Path of a model saved by ``model.save``
     :return: The names (``--algo`` values) of the matching algorithms, usually one
@@ -429,7 +430,9 @@ def checkpoint_algorithms(checkpoint: str) -> list[str]:
         model: Any = algo_class("MlpPolicy", None, _init_setup_model=False)  # type: ignore[call-arg]
         attributes[name] = set(model.__dict__) - set(model._excluded_save_params())
     known = set().union(*attributes.values())
-    return [name for name, own in attributes.items() if own <= stored and not (stored - own) & known]
+    # An attribute with a class-level default may be missing from checkpoints saved before it existed
+    required = {name: {a for a in own if not hasattr(_analysable_algorithms()[name], a)} for name, own in attributes.items()}
+    return [name for name, own in attributes.items() if required[name] <= stored and not (stored - own) & known]
 
 
 def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tuple[ActorCriticPolicy, Any | None, str]:

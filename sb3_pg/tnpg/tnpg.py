@@ -9,6 +9,7 @@ from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import explained_variance
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
 from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, mean_kl, natural_step
@@ -66,6 +67,10 @@ class TNPG(PolicyGradientAlgorithm):
     :param cg_damping: Damping added to the Fisher matrix (F + damping I) for a stable solve; must be > 0 (without a
         line search, an undamped solve can step far past ``target_kl`` along directions of tiny curvature)
     :param n_critic_updates: Number of epochs of critic minibatch updates per policy update
+    :param reject_kl_factor: If set, check each step once, without a line search: a step whose measured KL on the
+        batch exceeds ``reject_kl_factor * target_kl``, or that does not raise the surrogate, is undone (theta stays
+        theta_old). ``1.0`` is the check of rllab's TNPG, the code of Duan et al. (2016) (one try, no backtracking);
+        ``None`` (default) takes every step
     :param normalize_advantage: Whether to standardise the advantages over the batch
     :param sub_sampling_factor: Estimate the Fisher matrix on every k-th sample of the batch (the gradient always uses
         the whole batch), trading accuracy for speed
@@ -92,6 +97,8 @@ class TNPG(PolicyGradientAlgorithm):
         "MultiInputPolicy": MultiInputSplitActorCriticPolicy,
     }
     policy: SplitActorCriticPolicy
+    # Class default for models saved before the option existed (SB3's load sets only the saved attributes)
+    reject_kl_factor: float | None = None
 
     def __init__(
         self,
@@ -106,6 +113,7 @@ class TNPG(PolicyGradientAlgorithm):
         cg_max_steps: int = 15,
         cg_damping: float = 0.1,
         n_critic_updates: int = 10,
+        reject_kl_factor: float | None = None,
         normalize_advantage: bool = True,
         sub_sampling_factor: int = 1,
         use_sde: bool = False,
@@ -135,6 +143,8 @@ class TNPG(PolicyGradientAlgorithm):
         if not callable(target_kl):
             check_positive_finite("target_kl", target_kl)
         check_positive_finite("cg_damping", cg_damping)
+        if reject_kl_factor is not None:
+            check_positive_finite("reject_kl_factor", reject_kl_factor)
         warn_if_cuda_unavailable(device)
 
         super().__init__(
@@ -167,6 +177,7 @@ class TNPG(PolicyGradientAlgorithm):
         self.cg_max_steps = cg_max_steps
         self.cg_damping = cg_damping
         self.n_critic_updates = n_critic_updates
+        self.reject_kl_factor = reject_kl_factor
         self.normalize_advantage = normalize_advantage
         self.sub_sampling_factor = sub_sampling_factor
         self.log_grad_stats = log_grad_stats
@@ -257,6 +268,7 @@ class TNPG(PolicyGradientAlgorithm):
         target_kl = self.target_kl_schedule(self._current_progress_remaining)
         step = natural_step(gradient, fisher_product, target_kl, cg_max_steps=self.cg_max_steps)
 
+        theta_old = parameters_to_vector(params).detach().clone()
         if step.step_size > 0 or target_kl == 0:
             add_to_parameters(params, step.step_size * step.direction)
         else:
@@ -271,9 +283,20 @@ class TNPG(PolicyGradientAlgorithm):
             kl_after = mean_kl(old_distribution, new_distribution).item()
             new_objective = (th.exp(new_distribution.log_prob(actions) - old_log_prob) * advantages).mean().item()
 
+        # The check of rllab's TNPG: undo a step that overshoots the KL or does not improve the surrogate
+        rejected = (
+            self.reject_kl_factor is not None
+            and step.step_size > 0
+            and not (kl_after <= self.reject_kl_factor * target_kl and new_objective > objective.item())
+        )
+        if rejected:
+            vector_to_parameters(theta_old, params)
+
         self.logger.record("train/policy_objective", objective.item())
-        self.logger.record("train/improvement", new_objective - objective.item())
-        self.logger.record("train/kl_divergence", kl_after)
+        self.logger.record("train/improvement", 0.0 if rejected else new_objective - objective.item())
+        self.logger.record("train/kl_divergence", 0.0 if rejected else kl_after)
+        self.logger.record("train/step_kl", kl_after)
+        self.logger.record("train/rejected_steps", float(rejected))
         self.logger.record("train/step_size", step.step_size)
         self.logger.record("train/target_kl", target_kl)
         self.logger.record("train/cg_residual", step.residual)
