@@ -10,8 +10,8 @@ from sb3_pg import Reinforce, ReinforceBaseline
 from sb3_pg.analysis.__main__ import main
 from sb3_pg.analysis.variance import (
     Episodes,
-    _analysable_algorithms,
     advantages_gae,
+    analysable_algorithms,
     checkpoint_algorithms,
     returns_to_go,
     same_mean_p_value,
@@ -174,14 +174,14 @@ def test_analysis_unknown_command(capsys):
 
 @pytest.mark.parametrize("algo", ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo", "trpo"])
 def test_checkpoint_algorithms_names_the_saved_class(algo, tmp_path):
-    algos = _analysable_algorithms()
+    algos = analysable_algorithms()
     path = tmp_path / f"{algo}.zip"
     algos[algo]("MlpPolicy", "CartPole-v1", seed=0).save(path)
     assert checkpoint_algorithms(str(path)) == [algo]
 
 
 def test_checkpoint_algorithms_names_a_tnpg_saved_before_reject_kl_factor(tmp_path):
-    model = _analysable_algorithms()["tnpg"]("MlpPolicy", "CartPole-v1", seed=0)
+    model = analysable_algorithms()["tnpg"]("MlpPolicy", "CartPole-v1", seed=0)
     del model.reject_kl_factor  # not in checkpoints saved before the option existed
     model.save(tmp_path / "old.zip")
     assert checkpoint_algorithms(str(tmp_path / "old.zip")) == ["tnpg"]
@@ -190,7 +190,7 @@ def test_checkpoint_algorithms_names_a_tnpg_saved_before_reject_kl_factor(tmp_pa
 @pytest.mark.parametrize("saved, asked", [("reinforce_baseline", "reinforce"), ("tnpg", "trpo"), ("trpo", "tnpg")])
 def test_variance_cli_checkpoint_must_match_algo(saved, asked, tmp_path, capsys):
     path = tmp_path / "model.zip"
-    _analysable_algorithms()[saved]("MlpPolicy", "CartPole-v1", seed=0).save(path)
+    analysable_algorithms()[saved]("MlpPolicy", "CartPole-v1", seed=0).save(path)
     with pytest.raises(SystemExit) as error:
         main(["variance", "--env", "CartPole-v1", "--algo", asked, "--checkpoint", str(path)])
     assert error.value.code == 2

@@ -405,7 +405,8 @@ def plot(results: list[EstimatorResult], path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def _analysable_algorithms() -> dict[str, type[BaseAlgorithm]]:
+def analysable_algorithms() -> dict[str, type[BaseAlgorithm]]:
+    """The algorithms the variance CLI analyses, by ``--algo`` name: ours and SB3's A2C and PPO, sb3-contrib's TRPO."""
     from sb3_pg import ALGOS
 
     return {**ALGOS, "a2c": A2C, "ppo": PPO, "trpo": TRPO}
@@ -424,20 +425,20 @@ def checkpoint_algorithms(checkpoint: str) -> list[str]:
     """
     data, _, _ = load_from_zip_file(checkpoint, device="cpu")
     stored = set(data or {})
-    attributes = {}
-    for name, algo_class in _analysable_algorithms().items():
+    attributes, required = {}, {}
+    for name, algo_class in analysable_algorithms().items():
         # The attributes a model of this class saves, before _setup_model adds its schedules
         model: Any = algo_class("MlpPolicy", None, _init_setup_model=False)  # type: ignore[call-arg]
         attributes[name] = set(model.__dict__) - set(model._excluded_save_params())
+        # An attribute with a class-level default may be missing from checkpoints saved before it existed
+        required[name] = {attribute for attribute in attributes[name] if not hasattr(algo_class, attribute)}
     known = set().union(*attributes.values())
-    # An attribute with a class-level default may be missing from checkpoints saved before it existed
-    required = {name: {a for a in own if not hasattr(_analysable_algorithms()[name], a)} for name, own in attributes.items()}
     return [name for name, own in attributes.items() if required[name] <= stored and not (stored - own) & known]
 
 
 def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tuple[ActorCriticPolicy, Any | None, str]:
     """The policy, V(observations) when the checkpoint has a critic (else ``None``) and where they come from."""
-    algos = _analysable_algorithms()
+    algos = analysable_algorithms()
     if algo not in algos:
         raise ValueError(f"--algo {algo!r} is not one of {sorted(algos)}")
     if checkpoint is None:
