@@ -1,7 +1,9 @@
 """Helpers shared by the benchmark scripts (run them from the repository root: ``python benchmarks/<script>.py``)."""
 
+import itertools
 import statistics
 
+import numpy as np
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 from stable_baselines3.common.vec_env import VecEnv
@@ -59,3 +61,20 @@ def median_range(values: list[float], fmt: str = "{:.1f}") -> str:
     if not values:
         return "-"
     return f"{fmt.format(statistics.median(values))} [{fmt.format(min(values))}, {fmt.format(max(values))}]"
+
+
+def greedy_and_sampled(rows: list[dict[str, float]], after: int, swing: float) -> dict[str, float]:
+    """
+    Statistics of a ``benchmarks/greedy_gap.py`` run over its evaluations from step ``after`` on: the mean of the
+    greedy and of the sampled evaluations, how often two consecutive ones differ by ``swing`` or more (of how many
+    pairs), the mean entropy and the mean episode length of the rollouts.
+    """
+    rows = [row for row in rows if row["t"] >= after]
+    result = {"pairs": float(len(rows) - 1)}
+    for name in ("greedy", "sampled"):
+        values = [row[name] for row in rows]
+        result[name] = float(np.mean(values))
+        result[f"{name}_swings"] = float(sum(abs(b - a) >= swing for a, b in itertools.pairwise(values)))
+    result["entropy"] = float(np.mean([row["entropy"] for row in rows]))
+    result["ep_len_mean"] = float(np.mean([row["ep_len_mean"] for row in rows]))
+    return result

@@ -298,6 +298,10 @@ TABLES: tuple[Table, ...] = (
                 "TNPG, 8 envs x 256 steps, `target_kl=0.02`, more tuning seeds {seeds} (`--tag tune2-e8ns256-kl0.02`)",
                 "tnpg-tune2-e8ns256-kl0.02",
             ),
+            (
+                "TNPG, `reject_kl_factor=1.0` (rllab's TNPG check), tuning seeds {seeds} (`--tag rej1.0`)",
+                "tnpg-rej1.0",
+            ),
             ("TNPG, 8 envs x 256 steps, `target_kl=0.03` (seeds 0-4)", "tnpg-e8ns256-kl0.03"),
             ("TNPG, 8 envs x 256 steps, `target_kl` from 0.04 linearly to 0 (seeds 0-4)", "tnpg-e8ns256-kllin0.04"),
             ("TNPG, 16 envs x 128 steps, `target_kl=0.02` (seeds 0-4)", "tnpg-e16ns128-kl0.02"),

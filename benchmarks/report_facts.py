@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import first_reaching
+from common import first_reaching, greedy_and_sampled
 from report_common import (
     MUJOCO_ENVS,
     RANDOM_SCORES,
@@ -407,6 +407,26 @@ def lowest_fall(zoo_names: Sequence[str], collapse_names: Sequence[str]) -> Fact
     return fact
 
 
+def greedy_gap_fact(algo: str, key: str, after: int = 100_000, swing: float = 100.0) -> FactFn:
+    """
+    A statistic of the stored ``benchmarks/greedy_gap.py`` runs of ``algo`` on LunarLander-v3 (``greedy_and_sampled``
+    over the evaluations from ``after`` on): for "greedy", "sampled", "entropy" or "ep_len_mean" its median [min, max]
+    over the seeds; for "greedy_swings" or "sampled_swings" the swings of all seeds, "X of Y" consecutive pairs.
+    """
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        paths = sorted((results_dir / "greedy_gap").glob(f"{algo}_LunarLander-v3_*.json"))
+        stats = [greedy_and_sampled(json.loads(path.read_text())["rows"], after, swing) for path in paths]
+        if key.endswith("_swings"):
+            return f"{sum(s[key] for s in stats):.0f} of {sum(s['pairs'] for s in stats):.0f}"
+        values = [s[key] for s in stats]
+        digits = 2 if key == "entropy" else 0
+        fmt = lambda value: number(value, digits)  # noqa: E731
+        return f"{fmt(statistics.median(values))} [{fmt(min(values))}, {fmt(max(values))}]"
+
+    return fact
+
+
 FACTS: dict[str, FactFn] = {
     # docs/td_actor_critic.md, falls after solving CartPole-v1
     "cartpole-tdac-adam-lowest-fall": lowest_fall(
@@ -535,6 +555,15 @@ FACTS: dict[str, FactFn] = {
     "lunar-e8-tune2-reached-of": run_fact("tnpg-tune2-e8ns256-kl0.02", LL, "reached", "of"),
     "lunar-e8-tune2-final": run_fact("tnpg-tune2-e8ns256-kl0.02", LL, "final"),
     "lunar-tnpg-heldout2-final": run_fact("tnpg-heldout2", LL, "final"),
+    "lunar-rej-reached-of": run_fact("tnpg-rej1.0", LL, "reached", "of"),
+    "lunar-rej-final": run_fact("tnpg-rej1.0", LL, "final"),
+    "lunar-rej-seeds04-reached-of": run_fact("tnpg-rej1.0", LL, "reached", "of", seeds=(0, 1, 2, 3, 4)),
+    "lunar-rej-seeds59-reached-of": run_fact("tnpg-rej1.0", LL, "reached", "of", seeds=(5, 6, 7, 8, 9)),
+    **{
+        f"lunar-gap-{algo}-{key.replace('_', '-')}": greedy_gap_fact(algo, key)
+        for algo in ("tnpg", "trpo")
+        for key in ("greedy", "sampled", "greedy_swings", "sampled_swings", "entropy", "ep_len_mean")
+    },
     "lunar-ns1024-reached": run_fact("tnpg-ns1024-kl0.03", LL, "reached"),
     "lunar-tnpg-1M-vs-ppo-final-p": mann_whitney_fact("tnpg-1M", "ppo", LL, "final", "two-sided"),
     "lunar-tnpg-1M-median-curve-band": curve_fact("tnpg-1M", LL, 200_000, 900_000, "band"),
