@@ -407,6 +407,16 @@ def lowest_fall(zoo_names: Sequence[str], collapse_names: Sequence[str]) -> Fact
     return fact
 
 
+def final_above_fact(run: str, env: str, level: float) -> FactFn:
+    """How many seeds of a row end (final evaluation) at or above ``level``: "X of Y"."""
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        group = run_group(runs, run, env)
+        return f"{sum(final_eval(r) >= level for r in group)} of {len(group)}"
+
+    return fact
+
+
 def greedy_gap_fact(algo: str, key: str, after: int = 100_000, swing: float = 100.0) -> FactFn:
     """
     A statistic of the stored ``benchmarks/greedy_gap.py`` runs of ``algo`` on LunarLander-v3 (``greedy_and_sampled``
@@ -426,6 +436,10 @@ def greedy_gap_fact(algo: str, key: str, after: int = 100_000, swing: float = 10
 
     return fact
 
+
+# TNPG on LunarLander-v3 with 8 envs x 1024 steps, gamma 0.999, target_kl 0.03 and 1M steps
+LL_1M_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kl0.03"
+LL_1M_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kl0.03"
 
 FACTS: dict[str, FactFn] = {
     # docs/td_actor_critic.md, falls after solving CartPole-v1
@@ -455,10 +469,7 @@ FACTS: dict[str, FactFn] = {
     "lunar-tnpg-tune-kllin-curve-mean": run_fact("tnpg-tune-1M-kllin0.01", LL, "curve_mean"),
     "lunar-tnpg-1M-seeds01-curve-mean": run_fact("tnpg-1M", LL, "curve_mean", seeds=(0, 1)),
     "lunar-tnpg-heldout-1M-reached-of": run_fact("tnpg-heldout-1M", LL, "reached", "of"),
-    "lunar-tnpg-heldout-1M-above-200": lambda runs, results_dir: (
-        f"{sum(final_eval(r) >= 200 for r in run_group(runs, 'tnpg-heldout-1M', LL))} of "
-        f"{len(run_group(runs, 'tnpg-heldout-1M', LL))}"
-    ),
+    "lunar-tnpg-heldout-1M-above-200": final_above_fact("tnpg-heldout-1M", LL, 200),
     "lunar-trpo-heldout-reached-of": run_fact("trpo-heldout", LL, "reached", "of"),
     "lunar-trpo-heldout2-reached-of": run_fact("trpo-heldout2", LL, "reached", "of"),
     "acrobot-rb-heldout-reached-of": run_fact("reinforce_baseline-heldout", AC, "reached", "of"),
@@ -559,6 +570,10 @@ FACTS: dict[str, FactFn] = {
     "lunar-rej-final": run_fact("tnpg-rej1.0", LL, "final"),
     "lunar-rej-seeds04-reached-of": run_fact("tnpg-rej1.0", LL, "reached", "of", seeds=(0, 1, 2, 3, 4)),
     "lunar-rej-seeds59-reached-of": run_fact("tnpg-rej1.0", LL, "reached", "of", seeds=(5, 6, 7, 8, 9)),
+    "lunar-1M-e8-tune-reached-of": run_fact(LL_1M_TUNE, LL, "reached", "of"),
+    "lunar-1M-e8-tune-above-200": final_above_fact(LL_1M_TUNE, LL, 200),
+    "lunar-1M-e8-tune-final": run_fact(LL_1M_TUNE, LL, "final"),
+    "lunar-1M-e8-tune-steps": run_fact(LL_1M_TUNE, LL, "steps"),
     **{
         f"lunar-gap-{algo}-{key.replace('_', '-')}": greedy_gap_fact(algo, key)
         for algo in ("tnpg", "trpo")
