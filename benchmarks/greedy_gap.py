@@ -8,7 +8,8 @@ optimises); record its entropy on the last rollout's observations and the rollou
 
 The block is the env's in ``zoo_configs/<algo>.yml`` (ours) or in RL-Zoo's hyperparams (sb3-contrib's TRPO);
 blocks that normalise (VecNormalize) or use a schedule are refused. Runs are stored one JSON file each in
-``benchmarks/results/greedy_gap/`` and not redone (resumable); ``--summary-only`` prints the stored ones.
+``benchmarks/results/greedy_gap/`` and not redone (resumable; a run stored with another block than the current one
+is said so in its summary); ``--summary-only`` prints the stored ones.
 The summary gives per run, over the evaluations after ``--after`` steps: the mean of each evaluation, how often two
 consecutive evaluations differ by ``--swing`` or more, and the mean entropy and episode length.
 """
@@ -127,7 +128,11 @@ def main() -> None:
                     continue
                 stored = run(algo, args.env, seed, args.timesteps, args.eval_freq, args.eval_episodes)
                 path.write_text(json.dumps(stored))
-            print(summary(json.loads(path.read_text()), args.after, args.swing), flush=True)
+            stored = json.loads(path.read_text())
+            n_envs, kwargs = zoo_block(algo, args.env)
+            same_block = (stored["n_envs"], stored["kwargs"]) == (n_envs, kwargs)
+            note = "" if same_block else f" [stored with another block: {stored['n_envs']} envs, {stored['kwargs']}]"
+            print(summary(stored, args.after, args.swing) + note, flush=True)
 
 
 if __name__ == "__main__":
