@@ -574,6 +574,10 @@ FACTS: dict[str, FactFn] = {
     "lunar-1M-e8-tune-above-200": final_above_fact(LL_1M_TUNE, LL, 200),
     "lunar-1M-e8-tune-final": run_fact(LL_1M_TUNE, LL, "final"),
     "lunar-1M-e8-tune-steps": run_fact(LL_1M_TUNE, LL, "steps"),
+    "lunar-1M-e8-heldout-reached-of": run_fact(LL_1M_HELDOUT, LL, "reached", "of"),
+    "lunar-1M-e8-heldout-above-200": final_above_fact(LL_1M_HELDOUT, LL, 200),
+    "lunar-1M-e8-heldout-final": run_fact(LL_1M_HELDOUT, LL, "final"),
+    "lunar-1M-e8-heldout-steps": run_fact(LL_1M_HELDOUT, LL, "steps"),
     **{
         f"lunar-gap-{algo}-{key.replace('_', '-')}": greedy_gap_fact(algo, key)
         for algo in ("tnpg", "trpo")
