@@ -268,7 +268,8 @@ class TNPG(PolicyGradientAlgorithm):
         target_kl = self.target_kl_schedule(self._current_progress_remaining)
         step = natural_step(gradient, fisher_product, target_kl, cg_max_steps=self.cg_max_steps)
 
-        theta_old = parameters_to_vector(params).detach().clone()
+        # Kept only for the step check, which may undo the step
+        theta_old = parameters_to_vector(params).detach().clone() if self.reject_kl_factor is not None else None
         if step.step_size > 0 or target_kl == 0:
             add_to_parameters(params, step.step_size * step.direction)
         else:
@@ -286,10 +287,11 @@ class TNPG(PolicyGradientAlgorithm):
         # The check of rllab's TNPG: undo a step that overshoots the KL or does not improve the surrogate
         rejected = (
             self.reject_kl_factor is not None
+            and theta_old is not None
             and step.step_size > 0
             and not (kl_after <= self.reject_kl_factor * target_kl and new_objective > objective.item())
         )
-        if rejected:
+        if rejected and theta_old is not None:
             vector_to_parameters(theta_old, params)
 
         self.logger.record("train/policy_objective", objective.item())
