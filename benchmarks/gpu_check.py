@@ -6,8 +6,9 @@ CUDA check, run on a machine with a GPU:
    thread, same seed: the env steps per second of each ``learn()`` and their ratio.
 2. Across devices: the policy trained on cuda is saved, then loaded with ``device="cpu"``; on a batch of
    observations its deterministic actions, values and log-probabilities equal those of the cuda policy.
-3. Each of the four algorithms (and every action space it supports in these envs) learns a few updates on cuda,
-   is saved, loaded on cpu and on cuda, and predicts the same actions; its parameters really were on cuda.
+3. Each of the four algorithms (and every action space it supports in these envs; TNPG also with its step check)
+   learns a few updates on cuda, is saved, loaded on cpu and on cuda, and predicts the same actions; its parameters
+   really were on cuda.
 
     python benchmarks/gpu_check.py --steps 50000 --out benchmarks/results/gpu_check.json
 """
@@ -122,18 +123,25 @@ def main() -> None:
     if args.no_algorithms:
         return
 
-    small = {
+    small: dict[str, tuple[type[BaseAlgorithm], list[str], dict[str, Any]]] = {
         "Reinforce": (Reinforce, ["CartPole-v1", "Pendulum-v1"], {"n_steps": 512}),
         "ReinforceBaseline": (ReinforceBaseline, ["CartPole-v1", "Pendulum-v1"], {"n_steps": 512}),
         "TDActorCritic": (TDActorCritic, ["CartPole-v1", "Pendulum-v1"], {"n_steps": 8}),
         "TNPG": (TNPG, ["CartPole-v1", "Pendulum-v1"], {"n_steps": 256, "batch_size": 64}),
+        # the step check keeps a copy of the actor's parameters on the model's device
+        "TNPG reject_kl_factor=1.0": (
+            TNPG,
+            ["Pendulum-v1"],
+            {"n_steps": 256, "batch_size": 64, "reject_kl_factor": 1.0, "target_kl": 0.05},
+        ),
     }
     result["algorithms"] = {}
     for name, (algo, envs, kwargs) in small.items():
         for env_id in envs:
-            model = algo("MlpPolicy", make_vec_env(env_id, n_envs=2, seed=args.seed), seed=args.seed, device="cuda", **kwargs)
-            model.learn(2048)
-            check = across_devices(model, args.seed)
+            env = make_vec_env(env_id, n_envs=2, seed=args.seed)
+            small_model = algo("MlpPolicy", env, seed=args.seed, device="cuda", **kwargs)
+            small_model.learn(2048)
+            check = across_devices(small_model, args.seed)
             result["algorithms"][f"{name} {env_id}"] = check
             print(name, env_id, json.dumps(check), flush=True)
 

@@ -383,6 +383,12 @@ FRESH, TRAINED = "variance_CartPole-v1_fresh.json", "variance_CartPole-v1_traine
 LL, AC, CP = "LunarLander-v3", "Acrobot-v1", "CartPole-v1"
 HC, HOP, WALK = MUJOCO_ENVS
 TD_PROFILE = ("profile_CartPole-v1_1env.json", ("algorithms", "TDActorCritic"))
+# (fact name, h200_throughput_<file>_<device>.json, algorithm) of the throughput runs on the GPU machine
+H200_PAIRS = (
+    ("tnpg", "tnpg_zoo_HalfCheetah-v5", "TNPG"),
+    ("reinforce", "reinforce", "Reinforce"),
+    ("reinforce-baseline", "reinforce", "ReinforceBaseline"),
+)
 
 
 # The facts: key -> the function that writes its text (the key is what --check names)
@@ -753,6 +759,22 @@ FACTS: dict[str, FactFn] = {
         "gpu_check_alone.json", ("tnpg_halfcheetah_across_devices", "max_difference", "cpu", "log_prob"), SCIENTIFIC
     ),
     "gpu-all-max-difference": gpu_max_difference,
+    # ours against SB3's counterparts, on the H200 machine's CPU and on its GPU (docs/speed.md)
+    **{
+        f"h200-{name}-{device}-ratio": stored_fact(
+            f"h200_throughput_{file}_{device}.json", ("algorithms", algo, "ratio_to_counterpart"), RATIO
+        )
+        for name, file, algo in H200_PAIRS
+        for device in ("cpu", "cuda")
+    },
+    **{
+        f"h200-{name}-cuda-over-cpu": ratio_fact(
+            (f"h200_throughput_{file}_cuda.json", ("algorithms", algo, "median_steps_per_s")),
+            (f"h200_throughput_{file}_cpu.json", ("algorithms", algo, "median_steps_per_s")),
+            RATIO,
+        )
+        for name, file, algo in H200_PAIRS
+    },
     # docs/results.md
     "cartpole-normalised-500": normalised_fact(CP, 500.0),
     # variance of the gradient estimators (README.md, docs/understanding_policy_gradients.md)

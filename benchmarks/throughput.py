@@ -30,6 +30,9 @@ The collection-only rate is then the counterpart's policy's on its envs.
     python benchmarks/throughput.py --pair tnpg --n-envs 2 --n-steps 1024 --timesteps 50000
     python benchmarks/throughput.py --zoo --pair tnpg --env Acrobot-v1 --timesteps 20480
     python benchmarks/throughput.py --zoo --pair td_actor_critic --env CartPole-v1 --timesteps 30000
+    python benchmarks/throughput.py --zoo --pair tnpg --env HalfCheetah-v5 --device cuda --output OUT.json
+
+``--device cuda`` puts every algorithm of the run on the GPU (one torch thread for the CPU side, as on cpu).
 """
 
 import argparse
@@ -76,24 +79,26 @@ ZOO_PAIRS = {
 }
 
 
-def build(name: str, env_id: str, n_envs: int, n_steps: int, seed: int, pair: str = "reinforce") -> BaseAlgorithm:
+def build(
+    name: str, env_id: str, n_envs: int, n_steps: int, seed: int, pair: str = "reinforce", device: str = "cpu"
+) -> BaseAlgorithm:
     """An algorithm of ``PAIRS`` with the command line's settings."""
     env = make_vec_env(env_id, n_envs=n_envs, seed=seed)
     batch = n_steps * n_envs
     if name == "A2C" and pair == "td_actor_critic":
         # One-step TD error as advantage: GAE(0); our TDActorCritic's default
-        return A2C("MlpPolicy", env, n_steps=n_steps, gae_lambda=0.0, seed=seed, device="cpu")
+        return A2C("MlpPolicy", env, n_steps=n_steps, gae_lambda=0.0, seed=seed, device=device)
     if name == "A2C":
-        return A2C("MlpPolicy", env, n_steps=n_steps, gae_lambda=1.0, seed=seed, device="cpu")
+        return A2C("MlpPolicy", env, n_steps=n_steps, gae_lambda=1.0, seed=seed, device=device)
     if name == "TDActorCritic":
-        return TDActorCritic("MlpPolicy", env, n_steps=n_steps, seed=seed, device="cpu")
+        return TDActorCritic("MlpPolicy", env, n_steps=n_steps, seed=seed, device=device)
     if name in ("TRPO", "TNPG"):
         algo = TRPO if name == "TRPO" else TNPG
-        return algo("MlpPolicy", env, n_steps=n_steps, batch_size=min(128, batch), seed=seed, device="cpu")
+        return algo("MlpPolicy", env, n_steps=n_steps, batch_size=min(128, batch), seed=seed, device=device)
     if name == "Reinforce":
-        return Reinforce("MlpPolicy", env, n_steps=batch, seed=seed, device="cpu")
+        return Reinforce("MlpPolicy", env, n_steps=batch, seed=seed, device=device)
     if name == "ReinforceBaseline":
-        return ReinforceBaseline("MlpPolicy", env, n_steps=batch, n_critic_updates=1, seed=seed, device="cpu")
+        return ReinforceBaseline("MlpPolicy", env, n_steps=batch, n_critic_updates=1, seed=seed, device=device)
     raise ValueError(name)
 
 
@@ -133,7 +138,9 @@ def one_step_a2c(env_id: str) -> dict[str, Any]:
     }
 
 
-def build_zoo(name: str, pair: str, env_id: str, seed: int, log_folder: str) -> tuple[BaseAlgorithm, dict[str, Any]]:
+def build_zoo(
+    name: str, pair: str, env_id: str, seed: int, log_folder: str, device: str = "cpu"
+) -> tuple[BaseAlgorithm, dict[str, Any]]:
     """
     An algorithm of ``ZOO_PAIRS`` as RL-Zoo's ``ExperimentManager`` builds it (envs wrapped as in training, logs in
     ``log_folder``, which must outlive the training).
@@ -157,7 +164,7 @@ def build_zoo(name: str, pair: str, env_id: str, seed: int, log_folder: str) -> 
         hyperparams=overrides,
         seed=seed,
         verbose=0,
-        device="cpu",
+        device=device,
         config=config,
     )
     with contextlib.redirect_stdout(io.StringIO()):  # RL-Zoo prints its paths whatever the verbosity
@@ -192,8 +199,8 @@ def collection_only(model: BaseAlgorithm, timesteps: int) -> float:
     steps = 0
     while steps < timesteps:
         with th.no_grad():
-            actions, _, _ = model.policy(th.as_tensor(obs))
-        obs, _, _, _ = env.step(actions.numpy())
+            actions, _, _ = model.policy(th.as_tensor(obs, device=model.device))
+        obs, _, _, _ = env.step(actions.cpu().numpy())
         steps += env.num_envs
     return steps / (time.perf_counter() - start)
 
@@ -206,8 +213,8 @@ def make(name: str, args: argparse.Namespace, seed: int, log_folder: str) -> tup
     :return: the model and where its settings come from (``--zoo``)
     """
     if args.zoo:
-        return build_zoo(name, args.pair, args.env, seed, log_folder)
-    return build(name, args.env, args.n_envs, args.n_steps, seed, args.pair), {}
+        return build_zoo(name, args.pair, args.env, seed, log_folder, args.device)
+    return build(name, args.env, args.n_envs, args.n_steps, seed, args.pair, args.device), {}
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -225,6 +232,8 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 durations = timed_train(model)
                 start = time.perf_counter()
                 model.learn(args.timesteps)
+                if args.device == "cuda":
+                    th.cuda.synchronize()
                 rates[name].append(model.num_timesteps / (time.perf_counter() - start))
             if not durations:
                 raise ValueError(f"{name} made no update in {args.timesteps} steps: raise --timesteps")
@@ -258,6 +267,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         "timesteps": args.timesteps,
         "repeats": args.repeats,
         "torch_threads": args.threads,
+        "device": th.cuda.get_device_name(0) if args.device == "cuda" else "cpu",
         "machine": f"{platform.processor() or platform.machine()}, {th.get_num_threads()} torch thread(s)",
         "cpus": os.cpu_count(),
         "torch": th.__version__,
@@ -279,6 +289,7 @@ def main() -> None:
     parser.add_argument("--timesteps", type=int, default=50_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (same for all)")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="the same for all algorithms")
     parser.add_argument(
         "--output",
         default=None,
