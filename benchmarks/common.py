@@ -2,8 +2,11 @@
 
 import itertools
 import statistics
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import yaml
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, EvalCallback
 from stable_baselines3.common.vec_env import VecEnv
@@ -78,3 +81,37 @@ def greedy_and_sampled(rows: list[dict[str, float]], after: int, swing: float) -
     result["entropy"] = float(np.mean([row["entropy"] for row in rows]))
     result["ep_len_mean"] = float(np.mean([row["ep_len_mean"] for row in rows]))
     return result
+
+
+def zoo_block(config: Path, env_id: str) -> tuple[int, dict[str, Any]]:
+    """
+    The number of envs and the algorithm's keyword arguments of an env's block in an RL-Zoo config, as written there:
+    a schedule stays a string (``"lin_3e-3"``); ``zoo_schedules`` reads it as RL-Zoo does.
+
+    :param config: the config file (``zoo_configs/<algo>.yml``, or one of RL-Zoo's ``hyperparams/<algo>.yml``)
+    :param env_id: the env whose block is read
+    :raises ValueError: the config has no block for the env, or the block normalises (VecNormalize), which the
+        scripts that read blocks this way do not apply
+    """
+    config_blocks = yaml.safe_load(config.read_text())
+    if env_id not in config_blocks:
+        raise ValueError(f"{config.name} has no {env_id} block")
+    block = dict(config_blocks[env_id])
+    if "normalize" in block:
+        raise ValueError(f"the {env_id} block of {config.name} normalises with VecNormalize, not applied here")
+    kwargs = {key: value for key, value in block.items() if key not in ("n_envs", "n_timesteps", "policy")}
+    return int(block.get("n_envs", 1)), kwargs
+
+
+def zoo_schedules(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """
+    ``kwargs`` with their schedule strings (``"lin_3e-3"``: linear from 3e-3 to 0) turned into schedules, by RL-Zoo's
+    own reading (``ExperimentManager._preprocess_schedules``, with our keys registered: ``target_kl``,
+    ``critic_learning_rate``); what ``python -m sb3_pg.zoo train`` passes to the algorithm.
+    """
+    from rl_zoo3.exp_manager import ExperimentManager
+
+    from sb3_pg.zoo.registry import register
+
+    register()
+    return ExperimentManager._preprocess_schedules(dict(kwargs))

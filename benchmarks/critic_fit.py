@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 import torch as th
-import yaml
+from common import zoo_block, zoo_schedules
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
 
@@ -29,7 +29,7 @@ from sb3_pg import TNPG
 
 CONFIG = Path(__file__).resolve().parent.parent / "zoo_configs" / "tnpg.yml"
 # Keys of a zoo block that are not TNPG's natural-step settings (the critic's two are set by CRITICS)
-NOT_SETTINGS = {"n_envs", "n_timesteps", "policy", "learning_rate", "n_critic_updates"}
+NOT_SETTINGS = {"learning_rate", "n_critic_updates"}
 CRITICS = {
     "rl-zoo": ("rl-zoo (1e-3 x 15)", dict(learning_rate=1e-3, n_critic_updates=15)),
     "shipped": ("shipped (3e-3 x 30)", dict(learning_rate=3e-3, n_critic_updates=30)),
@@ -37,16 +37,11 @@ CRITICS = {
 
 
 def zoo_settings(env_id: str) -> tuple[int, dict[str, Any]]:
-    """The number of envs and TNPG's keyword arguments of the env's block in zoo_configs/tnpg.yml."""
-    config = yaml.safe_load(CONFIG.read_text())
-    if env_id not in config:
-        raise ValueError(f"no block in {CONFIG.name}")
-    block = dict(config[env_id])
-    if "normalize" in block:
-        raise ValueError(f"the {env_id} block normalises with VecNormalize, which this script does not apply")
+    """The number of envs and TNPG's keyword arguments of the env's block in zoo_configs/tnpg.yml (schedules read)."""
+    n_envs, block = zoo_block(CONFIG, env_id)
     settings = {key: value for key, value in block.items() if key not in NOT_SETTINGS}
     settings.setdefault("target_kl", inspect.signature(TNPG).parameters["target_kl"].default)
-    return int(block.get("n_envs", 1)), settings
+    return n_envs, zoo_schedules(settings)
 
 
 def critic_fit(env_id: str, seed: int, critic: dict[str, Any], timesteps: int) -> dict[str, list[float]]:

@@ -7,9 +7,9 @@ optimises); record its entropy on the last rollout's observations and the rollou
     python benchmarks/greedy_gap.py --algos tnpg trpo --seeds 7 12 --timesteps 300000   # needs box2d and pygame
 
 The block is the env's in ``zoo_configs/<algo>.yml`` (ours) or in RL-Zoo's hyperparams (sb3-contrib's TRPO);
-blocks that normalise (VecNormalize) or use a schedule are refused. Runs are stored one JSON file each in
-``benchmarks/results/greedy_gap/`` and not redone (resumable; a run stored with another block than the current one
-is said so in its summary); ``--summary-only`` prints the stored ones.
+a block that normalises (VecNormalize) is refused; a schedule (``lin_0.03``) is read as RL-Zoo reads it. Runs are
+stored one JSON file each in ``benchmarks/results/greedy_gap/`` and not redone (resumable; a run stored with another
+block than the current one is said so in its summary); ``--summary-only`` prints the stored ones.
 The summary gives per run, over the evaluations after ``--after`` steps: the mean of each evaluation, how often two
 consecutive evaluations differ by ``--swing`` or more, and the mean entropy and episode length.
 """
@@ -23,8 +23,7 @@ from typing import Any
 import numpy as np
 import rl_zoo3
 import torch as th
-import yaml
-from common import greedy_and_sampled
+from common import greedy_and_sampled, zoo_block, zoo_schedules
 from sb3_contrib import TRPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
@@ -40,16 +39,6 @@ ALGOS: dict[str, tuple[type[BaseAlgorithm], Path]] = {
     "tnpg": (TNPG, ROOT / "zoo_configs" / "tnpg.yml"),
     "trpo": (TRPO, Path(rl_zoo3.__file__).parent / "hyperparams" / "trpo.yml"),
 }
-NOT_KWARGS = {"n_envs", "n_timesteps", "policy"}
-
-
-def zoo_block(algo: str, env_id: str) -> tuple[int, dict[str, Any]]:
-    """The number of envs and the keyword arguments of the env's zoo block for ``algo``."""
-    block = dict(yaml.safe_load(ALGOS[algo][1].read_text())[env_id])
-    refused = [key for key, value in block.items() if key == "normalize" or (isinstance(value, str) and key != "policy")]
-    if refused:
-        raise ValueError(f"the {algo} {env_id} block sets {refused} (VecNormalize or a schedule), not applied here")
-    return int(block.get("n_envs", 1)), {key: value for key, value in block.items() if key not in NOT_KWARGS}
 
 
 class GreedyAndSampled(BaseCallback):
@@ -83,9 +72,10 @@ class GreedyAndSampled(BaseCallback):
 
 
 def run(algo: str, env_id: str, seed: int, timesteps: int, eval_freq: int, n_episodes: int) -> dict[str, Any]:
-    n_envs, kwargs = zoo_block(algo, env_id)
-    algo_class = ALGOS[algo][0]
-    model = algo_class("MlpPolicy", make_vec_env(env_id, n_envs=n_envs, seed=seed), seed=seed, **kwargs)
+    algo_class, config = ALGOS[algo]
+    n_envs, kwargs = zoo_block(config, env_id)
+    env = make_vec_env(env_id, n_envs=n_envs, seed=seed)
+    model = algo_class("MlpPolicy", env, seed=seed, **zoo_schedules(kwargs))
     rows: list[dict[str, float]] = []
     start = time.perf_counter()
     eval_env = make_vec_env(env_id, n_envs=1, seed=seed + 10_000)
@@ -129,7 +119,7 @@ def main() -> None:
                 stored = run(algo, args.env, seed, args.timesteps, args.eval_freq, args.eval_episodes)
                 path.write_text(json.dumps(stored))
             stored = json.loads(path.read_text())
-            n_envs, kwargs = zoo_block(algo, args.env)
+            n_envs, kwargs = zoo_block(ALGOS[algo][1], args.env)
             same_block = (stored["n_envs"], stored["kwargs"]) == (n_envs, kwargs)
             note = "" if same_block else f" [stored with another block: {stored['n_envs']} envs, {stored['kwargs']}]"
             print(summary(stored, args.after, args.swing) + note, flush=True)
