@@ -139,6 +139,7 @@ def test_non_finite_loss_is_reported_and_parameters_kept():
         (Reinforce, dict(ent_coef=-0.01), "ent_coef=-0.01"),
         (ReinforceBaseline, dict(ent_coef=np.nan), "ent_coef=nan"),
         (TDActorCritic, dict(ent_coef=-1.0), "ent_coef=-1.0"),
+        (TNPG, dict(ent_coef=-0.5), "ent_coef=-0.5"),
         (Reinforce, dict(gamma=np.nan), "gamma=nan"),
         (Reinforce, dict(max_episode_steps=0), "max_episode_steps=0"),
     ],

@@ -352,6 +352,52 @@ def test_target_kl_schedule_sets_each_step():
     assert logged[3][2] == 0.0
 
 
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"], ids=["categorical", "gaussian"])
+def test_entropy_bonus_steps_along_the_natural_gradient_of_the_entropy(env_id):
+    """
+    With zero advantages the surrogate's gradient is ent_coef x grad H (H the batch's mean entropy), so the step is
+    along (F + damping I)^-1 grad H, F from the explicit Hessian of the KL; the entropy rises, and the logged
+    entropy_loss is -H at theta_old.
+    """
+    model = TNPG(
+        "MlpPolicy", env_id, ent_coef=0.5, cg_damping=0.1, cg_max_steps=200, target_kl=0.01,
+        policy_kwargs=dict(net_arch=dict(pi=[4], vf=[4])), seed=0, device="cpu",
+    )  # fmt: skip
+    model.set_logger(configure(None, []))
+    policy = model.policy
+    with th.no_grad():  # a categorical policy far from uniform (at the maximum entropy the gradient vanishes)
+        policy.action_net.bias.fill_(0.0)[0] = 2.0
+    observations = th.as_tensor(
+        np.random.default_rng(0).uniform(-1, 1, (32, *policy.observation_space.shape)), dtype=th.float32
+    )
+    with th.no_grad():
+        old = policy.get_distribution(observations)
+        actions = old.get_actions()
+        old_log_prob = old.log_prob(actions)
+    params = policy.actor_parameters()
+    entropy = policy.get_distribution(observations).entropy().mean()
+    # A Gaussian's entropy depends on log_std alone: the mean's parameters get a zero gradient
+    grads = th.autograd.grad(entropy, params, allow_unused=True)
+    entropy_gradient = th.cat(
+        [th.zeros(param.numel()) if grad is None else grad.reshape(-1) for param, grad in zip(params, grads)]
+    ).double()
+    hessian = explicit_hessian(policy, observations)
+    expected = th.linalg.solve(hessian + 0.1 * th.eye(len(hessian), dtype=hessian.dtype), entropy_gradient)
+
+    before = th.cat([param.detach().reshape(-1) for param in params]).clone()
+    model._policy_step(observations, actions, th.zeros(len(observations)), old_log_prob)
+    step = (th.cat([param.detach().reshape(-1) for param in params]) - before).double()
+    cosine = float(step @ expected / (step.norm() * expected.norm()))
+    assert cosine > 0.999, cosine
+    assert model.logger.name_to_value["train/entropy_loss"] == pytest.approx(-entropy.item())
+    with th.no_grad():
+        assert policy.get_distribution(observations).entropy().mean() > entropy
+    # Without the bonus the same batch gives no gradient: the step is skipped
+    model.ent_coef = 0.0
+    with pytest.warns(RuntimeWarning, match="policy step was skipped"):
+        model._policy_step(observations, actions, th.zeros(len(observations)), old_log_prob)
+
+
 def test_natural_direction_matches_the_exact_one_on_a_tabular_mdp():
     """
     With the critic frozen at V^pi (so the TD errors are unbiased advantages) and a large batch, the step direction

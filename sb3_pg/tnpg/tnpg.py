@@ -23,6 +23,7 @@ from sb3_pg.common.updates import critic_regression_step, standardize
 from sb3_pg.common.utils import (
     CheckedSchedule,
     check_action_space,
+    check_entropy_coef,
     check_positive_finite,
     check_positive_int,
     check_step_size,
@@ -36,6 +37,15 @@ SelfTNPG = TypeVar("SelfTNPG", bound="TNPG")
 MIN_FISHER_SAMPLES = 32
 
 
+def distribution_entropy(distribution: Any, log_prob: th.Tensor) -> th.Tensor:
+    """
+    The mean entropy of the batch's action distributions; where it has no closed form (squashed Gaussian), its
+    estimate -mean(log pi(a|s)) from the batch's actions, as SB3's PPO and A2C take it.
+    """
+    entropy = distribution.entropy()
+    return -log_prob.mean() if entropy is None else entropy.mean()
+
+
 class TNPG(PolicyGradientAlgorithm):
     """
     Truncated Natural Policy Gradient (TNPG): TRPO's natural step without the line search.
@@ -44,7 +54,8 @@ class TNPG(PolicyGradientAlgorithm):
     Schulman et al. (2015) https://arxiv.org/abs/1502.05477 ; Duan et al. (2016) https://arxiv.org/abs/1604.06778 (TNPG)
 
     Each update: estimate GAE(gamma, lambda) advantages with the critic; take g, the gradient of the surrogate
-    mean(ratio * A) at theta_old (the policy gradient); solve F x = g by conjugate gradient, with F the Hessian of
+    mean(ratio * A) at theta_old (the policy gradient; with ``ent_coef`` > 0 plus ent_coef x the gradient of the mean
+    entropy); solve F x = g by conjugate gradient, with F the Hessian of
     the batch's mean KL(pi_old || pi_theta) (the Fisher matrix) applied through Hessian-vector products, damped
     (F + cg_damping I); step theta <- theta_old + alpha x with alpha = sqrt(2 target_kl / x^T (F + cg_damping I) x),
     so that the (damped) quadratic model of the KL equals ``target_kl``. Then fit the critic.
@@ -71,7 +82,9 @@ class TNPG(PolicyGradientAlgorithm):
         batch exceeds ``reject_kl_factor * target_kl``, or that does not raise the surrogate, is undone (theta stays
         theta_old). ``1.0`` is the check of rllab's TNPG, the code of Duan et al. (2016) (one try, no backtracking);
         ``None`` (default) takes every step
-    :param normalize_advantage: Whether to standardise the advantages over the batch
+    :param ent_coef: Entropy coefficient: the surrogate becomes mean(ratio * A) + ent_coef * mean(H(pi(.|s))), so the
+        natural direction also raises the policy's entropy (the step is still scaled to ``target_kl``). 0 (default)
+        is TNPG as published. With standardised advantages, PPO's 0.01 weighs it against a unit-scale advantage
     :param sub_sampling_factor: Estimate the Fisher matrix on every k-th sample of the batch (the gradient always uses
         the whole batch), trading accuracy for speed
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
@@ -114,6 +127,7 @@ class TNPG(PolicyGradientAlgorithm):
         cg_damping: float = 0.1,
         n_critic_updates: int = 10,
         reject_kl_factor: float | None = None,
+        ent_coef: float = 0.0,
         normalize_advantage: bool = True,
         sub_sampling_factor: int = 1,
         use_sde: bool = False,
@@ -145,6 +159,7 @@ class TNPG(PolicyGradientAlgorithm):
         check_positive_finite("cg_damping", cg_damping)
         if reject_kl_factor is not None:
             check_positive_finite("reject_kl_factor", reject_kl_factor)
+        check_entropy_coef(ent_coef)
         warn_if_cuda_unavailable(device)
 
         super().__init__(
@@ -154,8 +169,8 @@ class TNPG(PolicyGradientAlgorithm):
             n_steps=n_steps,
             gamma=gamma,
             gae_lambda=gae_lambda,
-            # Unused: no entropy bonus, no joint loss, no gradient clipping (the natural step is scaled by target_kl)
-            ent_coef=0.0,
+            ent_coef=ent_coef,
+            # Unused: no joint loss, no gradient clipping (the natural step is scaled by target_kl)
             vf_coef=0.0,
             max_grad_norm=0.0,
             use_sde=use_sde,
@@ -244,8 +259,12 @@ class TNPG(PolicyGradientAlgorithm):
             )
 
         # Surrogate objective L(theta) = mean(ratio * A); its gradient at theta_old is the policy gradient g
+        # (with an entropy bonus: L(theta) + ent_coef * mean entropy)
         log_prob = distribution.log_prob(actions)
+        entropy = distribution_entropy(distribution, log_prob)
         objective = (th.exp(log_prob - old_log_prob) * advantages).mean()
+        if self.ent_coef > 0:
+            objective = objective + self.ent_coef * entropy
         if self.log_grad_stats:
             # At theta_old the ratio is 1, so g = mean_t A_t grad log pi(a_t|s_t): samples from minibatches of steps
             record_gradient_statistics(
@@ -282,7 +301,10 @@ class TNPG(PolicyGradientAlgorithm):
         with th.no_grad():
             new_distribution = self.policy.get_distribution(observations)
             kl_after = mean_kl(old_distribution, new_distribution).item()
-            new_objective = (th.exp(new_distribution.log_prob(actions) - old_log_prob) * advantages).mean().item()
+            new_log_prob = new_distribution.log_prob(actions)
+            new_objective = (th.exp(new_log_prob - old_log_prob) * advantages).mean().item()
+            if self.ent_coef > 0:
+                new_objective += self.ent_coef * distribution_entropy(new_distribution, new_log_prob).item()
 
         # The check of rllab's TNPG: undo a step that overshoots the KL or does not improve the surrogate
         rejected = (
@@ -295,6 +317,8 @@ class TNPG(PolicyGradientAlgorithm):
             vector_to_parameters(theta_old, params)
 
         self.logger.record("train/policy_objective", objective.item())
+        # SB3's name and sign (A2C, PPO): minus the mean entropy of pi_old on the batch
+        self.logger.record("train/entropy_loss", -entropy.item())
         self.logger.record("train/improvement", 0.0 if rejected else new_objective - objective.item())
         self.logger.record("train/kl_divergence", 0.0 if rejected else kl_after)
         self.logger.record("train/step_kl", kl_after)
