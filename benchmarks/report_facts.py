@@ -446,6 +446,9 @@ def greedy_gap_fact(algo: str, key: str, after: int = 100_000, swing: float = 10
 # TNPG on LunarLander-v3 with 8 envs x 1024 steps, gamma 0.999, target_kl 0.03 and 1M steps
 LL_1M_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kl0.03"
 LL_1M_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kl0.03"
+# the same with target_kl from 0.03 linearly to 0 (fifth try)
+LL_KLLIN_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03"
+LL_KLLIN_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kllin0.03"
 
 FACTS: dict[str, FactFn] = {
     # docs/td_actor_critic.md, falls after solving CartPole-v1
@@ -584,6 +587,17 @@ FACTS: dict[str, FactFn] = {
     "lunar-1M-e8-heldout-above-200": final_above_fact(LL_1M_HELDOUT, LL, 200),
     "lunar-1M-e8-heldout-final": run_fact(LL_1M_HELDOUT, LL, "final"),
     "lunar-1M-e8-heldout-steps": run_fact(LL_1M_HELDOUT, LL, "steps"),
+    "lunar-kllin-tune-reached-of": run_fact(LL_KLLIN_TUNE, LL, "reached", "of"),
+    "lunar-kllin-tune-above-200": final_above_fact(LL_KLLIN_TUNE, LL, 200),
+    "lunar-kllin-tune-final": run_fact(LL_KLLIN_TUNE, LL, "final"),
+    "lunar-kllin-tune-steps": run_fact(LL_KLLIN_TUNE, LL, "steps"),
+    "lunar-kllin-heldout-reached-of": run_fact(LL_KLLIN_HELDOUT, LL, "reached", "of"),
+    "lunar-kllin-heldout-above-200": final_above_fact(LL_KLLIN_HELDOUT, LL, 200),
+    "lunar-kllin-heldout-final": run_fact(LL_KLLIN_HELDOUT, LL, "final"),
+    "lunar-kllin-heldout-steps": run_fact(LL_KLLIN_HELDOUT, LL, "steps"),
+    "lunar-kllin-heldout-seed37-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(37,)),
+    "lunar-kllin-heldout-seed38-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(38,)),
+    "lunar-kllin-heldout-seed44-max": run_fact(LL_KLLIN_HELDOUT, LL, "max", seeds=(44,)),
     **{
         f"lunar-gap-{algo}-{key.replace('_', '-')}": greedy_gap_fact(algo, key)
         for algo in ("tnpg", "trpo")
