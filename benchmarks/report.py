@@ -319,6 +319,11 @@ TABLES: tuple[Table, ...] = (
                 "tnpg-heldout-1M-e8ns1024-g0.999-kllin0.03",
             ),
             (
+                "TNPG, the same with `ent_coef=0.01`, **1M steps**, tuning seeds {seeds} "
+                "(`-n 1000000 --tag tune-1M-e8ns1024-g0.999-kllin0.03-ent0.01`)",
+                "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03-ent0.01",
+            ),
+            (
                 "TNPG, `reject_kl_factor=1.0` (rllab's TNPG check), tuning seeds {seeds} (`--tag rej1.0`)",
                 "tnpg-rej1.0",
             ),

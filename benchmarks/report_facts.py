@@ -449,6 +449,8 @@ LL_1M_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kl0.03"
 # the same with target_kl from 0.03 linearly to 0 (fifth try)
 LL_KLLIN_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03"
 LL_KLLIN_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kllin0.03"
+# and with an entropy bonus, ent_coef 0.01 (sixth try; tuning seeds only)
+LL_ENT_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03-ent0.01"
 
 FACTS: dict[str, FactFn] = {
     # docs/td_actor_critic.md, falls after solving CartPole-v1
@@ -595,6 +597,10 @@ FACTS: dict[str, FactFn] = {
     "lunar-kllin-heldout-above-200": final_above_fact(LL_KLLIN_HELDOUT, LL, 200),
     "lunar-kllin-heldout-final": run_fact(LL_KLLIN_HELDOUT, LL, "final"),
     "lunar-kllin-heldout-steps": run_fact(LL_KLLIN_HELDOUT, LL, "steps"),
+    "lunar-ent-tune-reached-of": run_fact(LL_ENT_TUNE, LL, "reached", "of"),
+    "lunar-ent-tune-above-200": final_above_fact(LL_ENT_TUNE, LL, 200),
+    "lunar-ent-tune-final": run_fact(LL_ENT_TUNE, LL, "final"),
+    "lunar-ent-tune-steps": run_fact(LL_ENT_TUNE, LL, "steps"),
     "lunar-kllin-heldout-seed37-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(37,)),
     "lunar-kllin-heldout-seed38-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(38,)),
     "lunar-kllin-heldout-seed44-max": run_fact(LL_KLLIN_HELDOUT, LL, "max", seeds=(44,)),
