@@ -25,11 +25,17 @@ the run goes on and removed once the run is stored or has failed. A claim not re
 seconds (its worker died) is taken over. A run that fails is reported and the others go on; the exit status is then 1.
 Runs claimed by a worker still at work are left out of this worker's summary: ``--summary-only`` once all are done.
 
+``--final-episodes N`` also evaluates the model saved at the end of training on N greedy episodes (a test env seeded
+apart from training's, VecNormalize statistics loaded as RL-Zoo's ``enjoy`` does), stored as the run's
+``final_episodes``: a final score with N episodes behind it instead of the 3 x ``--eval-episodes`` of "final".
+
 MuJoCo (pip install "sb3-pg[mujoco]"): RL-Zoo 2.9 tunes the -v4 envs; its own algorithms (trpo, ppo, ...) run on -v5
 with RL-Zoo's block of the -v4 env (stored in the run's "config").
 """
 
 import argparse
+import contextlib
+import io
 import json
 import os
 import socket
@@ -309,13 +315,40 @@ def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
         seconds = time.perf_counter() - start
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
-        evaluations = np.load(next(Path(log_folder, algo).glob(f"{env_id}_*/evaluations.npz")))
+        run_dir = next(Path(log_folder, algo).glob(f"{env_id}_*"))
+        evaluations = np.load(run_dir / "evaluations.npz")
+        final_returns = final_evaluation(algo, env_id, run_dir, seed, args.final_episodes) if args.final_episodes else None
     curve = [[int(step), float(np.mean(returns))] for step, returns in zip(evaluations["timesteps"], evaluations["results"])]
     run = {"algo": algo, "env": env_id, "seed": seed, "command": command, "curve": curve, "seconds": seconds}
+    if final_returns is not None:
+        run["final_episodes"] = final_returns
     run["machine"] = {"host": socket.gethostname(), "cpus": os.cpu_count(), "torch": metadata.version("torch")}
     if config_text:
         run["config"] = config_text
     return run
+
+
+def final_evaluation(algo: str, env_id: str, run_dir: Path, seed: int, n_episodes: int) -> list[float]:
+    """
+    The returns of ``n_episodes`` greedy episodes of the model saved at the end of training (RL-Zoo's
+    ``<env>.zip``, with its VecNormalize statistics if it has them), on a test env built as RL-Zoo's ``enjoy`` builds
+    it, seeded ``seed + 10000`` (not the training or evaluation env's seed).
+    """
+    from rl_zoo3.utils import ALGOS, create_test_env, get_saved_hyperparams
+    from stable_baselines3.common.evaluation import evaluate_policy
+
+    from sb3_pg.zoo.registry import register
+
+    register()
+    hyperparams, stats_path = get_saved_hyperparams(str(run_dir / env_id), norm_reward=False, test_mode=True)
+    with contextlib.redirect_stdout(io.StringIO()):  # RL-Zoo prints the VecNormalize loading
+        env = create_test_env(
+            env_id, n_envs=1, stats_path=stats_path, seed=seed + 10_000, should_render=False, hyperparams=hyperparams
+        )
+    model = ALGOS[algo].load(run_dir / f"{env_id}.zip", device="cpu")
+    returns, _ = evaluate_policy(model, env, n_eval_episodes=n_episodes, deterministic=True, return_episode_rewards=True)
+    env.close()
+    return [float(value) for value in returns]
 
 
 def summarize(runs: list[dict], threshold: float) -> dict:
@@ -344,6 +377,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--eval-freq", type=int, default=5_000)
     parser.add_argument("--eval-episodes", type=int, default=10)
+    parser.add_argument(
+        "--final-episodes",
+        type=int,
+        default=0,
+        help="also evaluate the final model on this many greedy episodes (stored as the run's final_episodes)",
+    )
     parser.add_argument("-n", "--n-timesteps", type=int, default=-1, help="budget (default: the config's n_timesteps)")
     parser.add_argument("--params", nargs="+", default=None, help="RL-Zoo -params overrides, e.g. learning_rate:0.002")
     parser.add_argument("--tag", default="", help="name of a variant (with --params), part of the run files' names")
