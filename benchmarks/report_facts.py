@@ -423,6 +423,37 @@ def final_above_fact(run: str, env: str, level: float) -> FactFn:
     return fact
 
 
+def final_episodes_fact(run: str, env: str, seed: int) -> FactFn:
+    """The mean return of a run's ``final_episodes`` (``run_zoo.py --final-episodes``: the final model's greedy episodes)."""
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        (stored,) = run_group(runs, run, env, (seed,))
+        return number(float(np.mean(stored["final_episodes"])), 1)
+
+    return fact
+
+
+def final_episodes_above_fact(run: str, env: str, level: float) -> FactFn:
+    """How many seeds of a row have the mean of their ``final_episodes`` at or above ``level``: "X of Y"."""
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        group = run_group(runs, run, env)
+        return f"{sum(float(np.mean(r['final_episodes'])) >= level for r in group)} of {len(group)}"
+
+    return fact
+
+
+def same_curves_fact(run: str, original: str, env: str) -> FactFn:
+    """How many seeds of ``run`` have exactly the evaluation curve of the same seed of ``original``: "X of Y"."""
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        group = run_group(runs, run, env)
+        originals = {r["seed"]: r["curve"] for r in run_group(runs, original, env)}
+        return f"{sum(r['curve'] == originals.get(r['seed']) for r in group)} of {len(group)}"
+
+    return fact
+
+
 def greedy_gap_fact(algo: str, key: str, after: int = 100_000, swing: float = 100.0) -> FactFn:
     """
     A statistic of the stored ``benchmarks/greedy_gap.py`` runs of ``algo`` on LunarLander-v3 (``greedy_and_sampled``
@@ -449,6 +480,8 @@ LL_1M_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kl0.03"
 # the same with target_kl from 0.03 linearly to 0 (fifth try)
 LL_KLLIN_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03"
 LL_KLLIN_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kllin0.03"
+# the fifth try's held-out seeds nearest the 200 line, re-run with a 100-episode evaluation of the final model
+LL_KLLIN_FINAL100 = "tnpg-heldout-1M-e8ns1024-g0.999-kllin0.03-final100"
 # and with an entropy bonus, ent_coef 0.01 (sixth try; tuning seeds only)
 LL_ENT_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03-ent0.01"
 
@@ -601,6 +634,11 @@ FACTS: dict[str, FactFn] = {
     "lunar-ent-tune-above-200": final_above_fact(LL_ENT_TUNE, LL, 200),
     "lunar-ent-tune-final": run_fact(LL_ENT_TUNE, LL, "final"),
     "lunar-ent-tune-steps": run_fact(LL_ENT_TUNE, LL, "steps"),
+    "lunar-kllin-final100-same-curves": same_curves_fact(LL_KLLIN_FINAL100, LL_KLLIN_HELDOUT, LL),
+    "lunar-kllin-final100-above-200": final_episodes_above_fact(LL_KLLIN_FINAL100, LL, 200),
+    "lunar-kllin-final100-final-above-200": final_above_fact(LL_KLLIN_FINAL100, LL, 200),
+    **{f"lunar-kllin-final100-seed{seed}": final_episodes_fact(LL_KLLIN_FINAL100, LL, seed) for seed in (36, 37, 38, 42)},
+    **{f"lunar-kllin-heldout-seed{seed}-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(seed,)) for seed in (36, 42)},
     "lunar-kllin-heldout-seed37-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(37,)),
     "lunar-kllin-heldout-seed38-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(38,)),
     "lunar-kllin-heldout-seed44-max": run_fact(LL_KLLIN_HELDOUT, LL, "max", seeds=(44,)),
