@@ -324,6 +324,11 @@ TABLES: tuple[Table, ...] = (
                 "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03-ent0.01",
             ),
             (
+                "TNPG, 16 envs x 1024 steps (PPO's batch), `gamma=0.999`, `target_kl` from 0.03 linearly to 0, **1M steps**, "
+                "tuning seeds {seeds} (`-n 1000000 --tag tune-1M-e16ns1024-g0.999-kllin0.03`)",
+                "tnpg-tune-1M-e16ns1024-g0.999-kllin0.03",
+            ),
+            (
                 "TNPG, `reject_kl_factor=1.0` (rllab's TNPG check), tuning seeds {seeds} (`--tag rej1.0`)",
                 "tnpg-rej1.0",
             ),

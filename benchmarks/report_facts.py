@@ -480,6 +480,8 @@ LL_1M_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kl0.03"
 # the same with target_kl from 0.03 linearly to 0 (fifth try)
 LL_KLLIN_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03"
 LL_KLLIN_HELDOUT = "tnpg-heldout-1M-e8ns1024-g0.999-kllin0.03"
+# 16 envs x 1024 steps (seventh try, tuning seeds only)
+LL_E16_TUNE = "tnpg-tune-1M-e16ns1024-g0.999-kllin0.03"
 # the fifth try's held-out seeds nearest the 200 line, re-run with a 100-episode evaluation of the final model
 LL_KLLIN_FINAL100 = "tnpg-heldout-1M-e8ns1024-g0.999-kllin0.03-final100"
 # and with an entropy bonus, ent_coef 0.01 (sixth try; tuning seeds only)
@@ -634,6 +636,10 @@ FACTS: dict[str, FactFn] = {
     "lunar-ent-tune-above-200": final_above_fact(LL_ENT_TUNE, LL, 200),
     "lunar-ent-tune-final": run_fact(LL_ENT_TUNE, LL, "final"),
     "lunar-ent-tune-steps": run_fact(LL_ENT_TUNE, LL, "steps"),
+    "lunar-e16-tune-reached-of": run_fact(LL_E16_TUNE, LL, "reached", "of"),
+    "lunar-e16-tune-above-200": final_above_fact(LL_E16_TUNE, LL, 200),
+    "lunar-e16-tune-final": run_fact(LL_E16_TUNE, LL, "final"),
+    "lunar-e16-tune-steps": run_fact(LL_E16_TUNE, LL, "steps"),
     "lunar-kllin-final100-same-curves": same_curves_fact(LL_KLLIN_FINAL100, LL_KLLIN_HELDOUT, LL),
     "lunar-kllin-final100-above-200": final_episodes_above_fact(LL_KLLIN_FINAL100, LL, 200),
     "lunar-kllin-final100-final-above-200": final_above_fact(LL_KLLIN_FINAL100, LL, 200),
