@@ -413,32 +413,31 @@ def lowest_fall(zoo_names: Sequence[str], collapse_names: Sequence[str]) -> Fact
     return fact
 
 
-def final_above_fact(run: str, env: str, level: float) -> FactFn:
-    """How many seeds of a row end (final evaluation) at or above ``level``: "X of Y"."""
+def final_above_fact(run: str, env: str, level: float, score: Callable[[dict], float] = final_eval) -> FactFn:
+    """
+    How many seeds of a row end at or above ``level``: "X of Y".
+
+    :param score: a run's end score: its final evaluation (default), or ``final_episodes_mean``
+    """
 
     def fact(runs: Runs, results_dir: Path) -> str:
         group = run_group(runs, run, env)
-        return f"{sum(final_eval(r) >= level for r in group)} of {len(group)}"
+        return f"{sum(score(r) >= level for r in group)} of {len(group)}"
 
     return fact
+
+
+def final_episodes_mean(run: dict) -> float:
+    """The mean return of a run's ``final_episodes`` (``run_zoo.py --final-episodes``: the final model's greedy episodes)."""
+    return float(np.mean(run["final_episodes"]))
 
 
 def final_episodes_fact(run: str, env: str, seed: int) -> FactFn:
-    """The mean return of a run's ``final_episodes`` (``run_zoo.py --final-episodes``: the final model's greedy episodes)."""
+    """One seed's ``final_episodes_mean``."""
 
     def fact(runs: Runs, results_dir: Path) -> str:
         (stored,) = run_group(runs, run, env, (seed,))
-        return number(float(np.mean(stored["final_episodes"])), 1)
-
-    return fact
-
-
-def final_episodes_above_fact(run: str, env: str, level: float) -> FactFn:
-    """How many seeds of a row have the mean of their ``final_episodes`` at or above ``level``: "X of Y"."""
-
-    def fact(runs: Runs, results_dir: Path) -> str:
-        group = run_group(runs, run, env)
-        return f"{sum(float(np.mean(r['final_episodes'])) >= level for r in group)} of {len(group)}"
+        return number(final_episodes_mean(stored), 1)
 
     return fact
 
@@ -641,7 +640,7 @@ FACTS: dict[str, FactFn] = {
     "lunar-e16-tune-final": run_fact(LL_E16_TUNE, LL, "final"),
     "lunar-e16-tune-steps": run_fact(LL_E16_TUNE, LL, "steps"),
     "lunar-kllin-final100-same-curves": same_curves_fact(LL_KLLIN_FINAL100, LL_KLLIN_HELDOUT, LL),
-    "lunar-kllin-final100-above-200": final_episodes_above_fact(LL_KLLIN_FINAL100, LL, 200),
+    "lunar-kllin-final100-above-200": final_above_fact(LL_KLLIN_FINAL100, LL, 200, final_episodes_mean),
     "lunar-kllin-final100-final-above-200": final_above_fact(LL_KLLIN_FINAL100, LL, 200),
     **{f"lunar-kllin-final100-seed{seed}": final_episodes_fact(LL_KLLIN_FINAL100, LL, seed) for seed in (36, 37, 38, 42)},
     **{f"lunar-kllin-heldout-seed{seed}-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(seed,)) for seed in (36, 42)},
