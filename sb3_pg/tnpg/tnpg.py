@@ -85,6 +85,7 @@ class TNPG(PolicyGradientAlgorithm):
     :param ent_coef: Entropy coefficient: the surrogate becomes mean(ratio * A) + ent_coef * mean(H(pi(.|s))), so the
         natural direction also raises the policy's entropy (the step is still scaled to ``target_kl``). 0 (default)
         is TNPG as published. With standardised advantages, PPO's 0.01 weighs it against a unit-scale advantage
+    :param normalize_advantage: Whether to standardise the advantages over the batch
     :param sub_sampling_factor: Estimate the Fisher matrix on every k-th sample of the batch (the gradient always uses
         the whole batch), trading accuracy for speed
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
