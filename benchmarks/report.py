@@ -329,6 +329,16 @@ TABLES: tuple[Table, ...] = (
                 "tnpg-tune-1M-e16ns1024-g0.999-kllin0.03",
             ),
             (
+                "TNPG, 8 envs x 1024 steps, `gamma=0.999`, `target_kl` from 0.03 linearly to 0, **2M steps**, tuning seeds "
+                "{seeds} (`-n 2000000 --tag tune-2M-e8ns1024-g0.999-kllin0.03`)",
+                "tnpg-tune-2M-e8ns1024-g0.999-kllin0.03",
+            ),
+            (
+                "TNPG, 8 envs x 1024 steps, `gamma=0.999`, `target_kl` from 0.03 linearly to 0, **2M steps**, held-out "
+                "seeds {seeds} (`-n 2000000 --tag heldout-2M-e8ns1024-g0.999-kllin0.03`)",
+                "tnpg-heldout-2M-e8ns1024-g0.999-kllin0.03",
+            ),
+            (
                 "TNPG, `reject_kl_factor=1.0` (rllab's TNPG check), tuning seeds {seeds} (`--tag rej1.0`)",
                 "tnpg-rej1.0",
             ),

@@ -485,6 +485,23 @@ LL_E16_TUNE = "tnpg-tune-1M-e16ns1024-g0.999-kllin0.03"
 LL_KLLIN_FINAL100 = "tnpg-heldout-1M-e8ns1024-g0.999-kllin0.03-final100"
 # and with an entropy bonus, ent_coef 0.01 (sixth try; tuning seeds only)
 LL_ENT_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03-ent0.01"
+# the fifth try's setting with 2M steps (eighth try)
+LL_2M_TUNE = "tnpg-tune-2M-e8ns1024-g0.999-kllin0.03"
+LL_2M_HELDOUT = "tnpg-heldout-2M-e8ns1024-g0.999-kllin0.03"
+
+
+def lunar_try_facts(prefix: str, run: str) -> dict[str, FactFn]:
+    """
+    The four facts of one LunarLander-v3 try of TNPG: ``<prefix>-reached-of``, ``-above-200`` (final evaluation),
+    ``-final`` and ``-steps`` (to 200).
+    """
+    return {
+        f"{prefix}-reached-of": run_fact(run, LL, "reached", "of"),
+        f"{prefix}-above-200": final_above_fact(run, LL, 200),
+        f"{prefix}-final": run_fact(run, LL, "final"),
+        f"{prefix}-steps": run_fact(run, LL, "steps"),
+    }
+
 
 FACTS: dict[str, FactFn] = {
     # docs/td_actor_critic.md, falls after solving CartPole-v1
@@ -623,22 +640,16 @@ FACTS: dict[str, FactFn] = {
     "lunar-1M-e8-heldout-above-200": final_above_fact(LL_1M_HELDOUT, LL, 200),
     "lunar-1M-e8-heldout-final": run_fact(LL_1M_HELDOUT, LL, "final"),
     "lunar-1M-e8-heldout-steps": run_fact(LL_1M_HELDOUT, LL, "steps"),
-    "lunar-kllin-tune-reached-of": run_fact(LL_KLLIN_TUNE, LL, "reached", "of"),
-    "lunar-kllin-tune-above-200": final_above_fact(LL_KLLIN_TUNE, LL, 200),
-    "lunar-kllin-tune-final": run_fact(LL_KLLIN_TUNE, LL, "final"),
-    "lunar-kllin-tune-steps": run_fact(LL_KLLIN_TUNE, LL, "steps"),
-    "lunar-kllin-heldout-reached-of": run_fact(LL_KLLIN_HELDOUT, LL, "reached", "of"),
-    "lunar-kllin-heldout-above-200": final_above_fact(LL_KLLIN_HELDOUT, LL, 200),
-    "lunar-kllin-heldout-final": run_fact(LL_KLLIN_HELDOUT, LL, "final"),
-    "lunar-kllin-heldout-steps": run_fact(LL_KLLIN_HELDOUT, LL, "steps"),
-    "lunar-ent-tune-reached-of": run_fact(LL_ENT_TUNE, LL, "reached", "of"),
-    "lunar-ent-tune-above-200": final_above_fact(LL_ENT_TUNE, LL, 200),
-    "lunar-ent-tune-final": run_fact(LL_ENT_TUNE, LL, "final"),
-    "lunar-ent-tune-steps": run_fact(LL_ENT_TUNE, LL, "steps"),
-    "lunar-e16-tune-reached-of": run_fact(LL_E16_TUNE, LL, "reached", "of"),
-    "lunar-e16-tune-above-200": final_above_fact(LL_E16_TUNE, LL, 200),
-    "lunar-e16-tune-final": run_fact(LL_E16_TUNE, LL, "final"),
-    "lunar-e16-tune-steps": run_fact(LL_E16_TUNE, LL, "steps"),
+    **lunar_try_facts("lunar-kllin-tune", LL_KLLIN_TUNE),
+    **lunar_try_facts("lunar-kllin-heldout", LL_KLLIN_HELDOUT),
+    **lunar_try_facts("lunar-ent-tune", LL_ENT_TUNE),
+    **lunar_try_facts("lunar-e16-tune", LL_E16_TUNE),
+    **lunar_try_facts("lunar-2M-tune", LL_2M_TUNE),
+    "lunar-2M-tune-final100-above-200": final_above_fact(LL_2M_TUNE, LL, 200, final_episodes_mean),
+    **lunar_try_facts("lunar-2M-heldout", LL_2M_HELDOUT),
+    "lunar-2M-heldout-final100-above-200": final_above_fact(LL_2M_HELDOUT, LL, 200, final_episodes_mean),
+    **{f"lunar-2M-heldout-seed{seed}-final100": final_episodes_fact(LL_2M_HELDOUT, LL, seed) for seed in (46, 50, 53)},
+    **{f"lunar-2M-heldout-seed{seed}-final": run_fact(LL_2M_HELDOUT, LL, "final", seeds=(seed,)) for seed in (46, 50, 53)},
     "lunar-kllin-final100-same-curves": same_curves_fact(LL_KLLIN_FINAL100, LL_KLLIN_HELDOUT, LL),
     "lunar-kllin-final100-above-200": final_above_fact(LL_KLLIN_FINAL100, LL, 200, final_episodes_mean),
     "lunar-kllin-final100-final-above-200": final_above_fact(LL_KLLIN_FINAL100, LL, 200),
