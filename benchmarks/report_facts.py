@@ -654,9 +654,10 @@ FACTS: dict[str, FactFn] = {
     "lunar-kllin-final100-above-200": final_above_fact(LL_KLLIN_FINAL100, LL, 200, final_episodes_mean),
     "lunar-kllin-final100-final-above-200": final_above_fact(LL_KLLIN_FINAL100, LL, 200),
     **{f"lunar-kllin-final100-seed{seed}": final_episodes_fact(LL_KLLIN_FINAL100, LL, seed) for seed in (36, 37, 38, 42)},
-    **{f"lunar-kllin-heldout-seed{seed}-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(seed,)) for seed in (36, 42)},
-    "lunar-kllin-heldout-seed37-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(37,)),
-    "lunar-kllin-heldout-seed38-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(38,)),
+    **{
+        f"lunar-kllin-heldout-seed{seed}-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(seed,))
+        for seed in (36, 37, 38, 42)
+    },
     "lunar-kllin-heldout-seed44-max": run_fact(LL_KLLIN_HELDOUT, LL, "max", seeds=(44,)),
     **{
         f"lunar-gap-{algo}-{key.replace('_', '-')}": greedy_gap_fact(algo, key)
