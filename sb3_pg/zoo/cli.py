@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sb3_pg.zoo.registry import ALGOS, config_path, register
+from sb3_pg.zoo.registry import ALGOS, config_path, parse_schedule, register
 from sb3_pg.zoo.registry import SCHEDULE_KEYS as OUR_SCHEDULE_KEYS
 
 # RL-Zoo scripts that are functions (rl_zoo3.cli) and scripts that run as ``__main__``
@@ -124,15 +124,22 @@ def _check_values(algo_class: type[Any], block: dict[str, Any], source: str, ove
     kwargs = {key: value for key, value in hyperparams.items() if key not in {*ZOO_KEYS, "policy", "policy_kwargs"}}
     for key in SCHEDULE_KEYS:
         if isinstance(kwargs.get(key), str):
+            where = "--hyperparams" if key in overrides else source
             try:
-                _, start = kwargs[key].split("_")
-                kwargs[key] = float(start)
+                if key in OUR_SCHEDULE_KEYS:
+                    schedule = parse_schedule(kwargs[key])
+                    start, end = schedule(1.0), schedule(0.0)
+                else:
+                    _, start_text = kwargs[key].split("_")
+                    start, end = float(start_text), 0.0  # RL-Zoo's linear_schedule ends at 0
             except ValueError as error:
-                where = "--hyperparams" if key in overrides else source
                 raise ConfigError(
                     f"{key}={kwargs[key]!r} from {where}: RL-Zoo reads a string as a schedule, "
-                    "'<kind>_<start value>' (e.g. 'lin_3e-3')"
+                    "'<kind>_<start value>' (e.g. 'lin_3e-3'; for ours also 'lin_<start>_<end>')"
                 ) from error
+            if end < 0:
+                raise ConfigError(f"{key}={kwargs[key]!r} from {where}: the schedule ends at {end}, below 0")
+            kwargs[key] = start
     try:
         algo_class(hyperparams.get("policy", "MlpPolicy"), env=None, _init_setup_model=False, **kwargs)
     except (ValueError, TypeError) as error:

@@ -1,5 +1,6 @@
 """Registration of our algorithms, configs and Optuna samplers with RL-Zoo."""
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -7,8 +8,34 @@ import sb3_pg
 from sb3_pg import ALGOS
 
 # Our parameters that take a schedule beside RL-Zoo's own (learning_rate, clip_range, ...): in a config,
-# "lin_<value>" is a linear schedule from <value> to 0, as RL-Zoo reads learning_rate
+# "lin_<value>" is a linear schedule from <value> to 0, as RL-Zoo reads learning_rate, and "lin_<start>_<end>" one
+# from <start> to <end> (a floor that the last steps keep)
 SCHEDULE_KEYS = ("critic_learning_rate", "target_kl")
+
+
+def parse_schedule(text: str) -> Callable[[float], float]:
+    """
+    Read one of our schedule strings: ``"lin_<start>"``, linear from start to 0 (RL-Zoo's ``linear_schedule``,
+    as RL-Zoo reads ``learning_rate``), or ``"lin_<start>_<end>"``, linear from start to end over the run
+    (SB3's ``LinearSchedule``).
+
+    :param text: The string from a config or ``-params``
+    :return: The schedule, a function of ``progress_remaining`` (1 at the start, 0 at the end)
+    :raises ValueError: a string of another form
+    """
+    from rl_zoo3.utils import linear_schedule
+    from stable_baselines3.common.utils import LinearSchedule
+
+    kind, *values = text.split("_")
+    try:
+        numbers = [float(value) for value in values]
+    except ValueError:
+        numbers = []
+    if kind != "lin" or len(numbers) not in (1, 2):
+        raise ValueError(f"{text!r} is not a schedule: 'lin_<start>' (linear to 0) or 'lin_<start>_<end>'")
+    if len(numbers) == 1:
+        return linear_schedule(numbers[0])
+    return LinearSchedule(start=numbers[0], end=numbers[1], end_fraction=1.0)
 
 
 def config_dir() -> Path:
@@ -57,10 +84,10 @@ def register() -> None:
 def _add_schedule_keys() -> None:
     """
     Make RL-Zoo's ``ExperimentManager`` read ``"lin_<value>"`` as a linear schedule for our ``SCHEDULE_KEYS`` too,
-    as it does for its own keys (its ``_preprocess_schedules``). Idempotent.
+    as it does for its own keys (its ``_preprocess_schedules``), and ``"lin_<start>_<end>"`` (``parse_schedule``).
+    Idempotent.
     """
     from rl_zoo3.exp_manager import ExperimentManager
-    from rl_zoo3.utils import linear_schedule
 
     original = ExperimentManager._preprocess_schedules
     if getattr(original, "sb3_pg_schedules", False):
@@ -70,8 +97,7 @@ def _add_schedule_keys() -> None:
         hyperparams = original(hyperparams)
         for key in SCHEDULE_KEYS:
             if isinstance(hyperparams.get(key), str):
-                _, initial_value = hyperparams[key].split("_")
-                hyperparams[key] = linear_schedule(float(initial_value))
+                hyperparams[key] = parse_schedule(hyperparams[key])
         return hyperparams
 
     preprocess_schedules.sb3_pg_schedules = True  # type: ignore[attr-defined]
