@@ -361,6 +361,7 @@ TABLES: tuple[Table, ...] = (
             ("TNPG, `normalize: true`, `target_kl=0.02`", "tnpg-norm-kl0.02"),
             ("TNPG, 4 envs x 1024 steps, `target_kl=0.05`", "tnpg-n4x1024-kl0.05"),
         ),
+        ("reached", "steps", "final", "final100", "max", "curve_mean", "iqm"),
     ),
     *(
         Table(

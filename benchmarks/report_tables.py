@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
 from report_common import (
     CLASSIC_ENVS,
     NAMES,
@@ -45,6 +46,7 @@ HEADERS = {
     "max": "max eval",
     "curve_mean": "mean over the curve",
     "iqm": "IQM of final eval [95% CI]",
+    "final100": "final model, 100 episodes",
     "steps_per_s": "steps/s",
     "s_per_update": "s/update",
 }
@@ -144,6 +146,12 @@ def cells(runs: list[dict], env: str, columns: Sequence[str]) -> list[str]:
     for column, fmt in (("steps_per_s", rate), ("s_per_update", "{:.3f}".format)):
         if column in columns:
             values[column] = "-" if runs[0].get(column) is None else fmt(float(np.median([run[column] for run in runs])))
+    if "final100" in columns:  # run_zoo.py --final-episodes: the mean of the final model's greedy episodes
+        values["final100"] = (
+            "-"
+            if any(not run.get("final_episodes") for run in runs)
+            else median_range(common.median_range([float(np.mean(run["final_episodes"])) for run in runs]), len(runs), number)
+        )
     if "iqm" in columns:
         point, low, high = iqm_estimate(np.array([[final_eval(run)] for run in runs]))
         values["iqm"] = f"{number(point)} [{number(low)}, {number(high)}]"

@@ -159,6 +159,21 @@ def test_final_eval_and_summary_agree():
         assert summary["final"].split(" ")[0] == f"{median:.1f}", (name, env)
 
 
+def test_final_model_column_is_the_median_of_its_runs_100_episode_means():
+    """The "final model, 100 episodes" cell: median [min, max] over seeds of each run's final_episodes mean; "-" where
+    a run has none (run_zoo.py without --final-episodes)."""
+    curve = [[5000, 100.0], [10000, 200.0]]
+    runs = [
+        {"seed": seed, "curve": curve, "seconds": 1.0, "final_episodes": episodes}
+        for seed, episodes in enumerate(([190.0, 210.0], [100.0, 120.0, 140.0], [250.0]))
+    ]
+    tables = pytest.importorskip("report_tables")
+    assert tables.cells(runs, "LunarLander-v3", ("final100",)) == ["200 [120, 250]"]
+    assert tables.cells(runs[:1], "LunarLander-v3", ("final100",)) == ["200"]
+    runs[1] = {"seed": 1, "curve": curve, "seconds": 1.0}
+    assert tables.cells(runs, "LunarLander-v3", ("final100",)) == ["-"]
+
+
 def test_number_formats():
     assert report_common.number(500.0) == "500"
     assert report_common.number(-84.04) == "-84"
