@@ -490,17 +490,23 @@ LL_2M_TUNE = "tnpg-tune-2M-e8ns1024-g0.999-kllin0.03"
 LL_2M_HELDOUT = "tnpg-heldout-2M-e8ns1024-g0.999-kllin0.03"
 
 
-def lunar_try_facts(prefix: str, run: str) -> dict[str, FactFn]:
+def lunar_try_facts(prefix: str, run: str, final100: bool = False) -> dict[str, FactFn]:
     """
     The four facts of one LunarLander-v3 try of TNPG: ``<prefix>-reached-of``, ``-above-200`` (final evaluation),
     ``-final`` and ``-steps`` (to 200).
+
+    :param final100: also ``-final100-above-200``, the seeds whose final model's 100-episode mean is at or above 200
+        (runs of ``run_zoo.py --final-episodes 100``)
     """
-    return {
+    facts = {
         f"{prefix}-reached-of": run_fact(run, LL, "reached", "of"),
         f"{prefix}-above-200": final_above_fact(run, LL, 200),
         f"{prefix}-final": run_fact(run, LL, "final"),
         f"{prefix}-steps": run_fact(run, LL, "steps"),
     }
+    if final100:
+        facts[f"{prefix}-final100-above-200"] = final_above_fact(run, LL, 200, final_episodes_mean)
+    return facts
 
 
 FACTS: dict[str, FactFn] = {
@@ -644,10 +650,8 @@ FACTS: dict[str, FactFn] = {
     **lunar_try_facts("lunar-kllin-heldout", LL_KLLIN_HELDOUT),
     **lunar_try_facts("lunar-ent-tune", LL_ENT_TUNE),
     **lunar_try_facts("lunar-e16-tune", LL_E16_TUNE),
-    **lunar_try_facts("lunar-2M-tune", LL_2M_TUNE),
-    "lunar-2M-tune-final100-above-200": final_above_fact(LL_2M_TUNE, LL, 200, final_episodes_mean),
-    **lunar_try_facts("lunar-2M-heldout", LL_2M_HELDOUT),
-    "lunar-2M-heldout-final100-above-200": final_above_fact(LL_2M_HELDOUT, LL, 200, final_episodes_mean),
+    **lunar_try_facts("lunar-2M-tune", LL_2M_TUNE, final100=True),
+    **lunar_try_facts("lunar-2M-heldout", LL_2M_HELDOUT, final100=True),
     **{f"lunar-2M-heldout-seed{seed}-final100": final_episodes_fact(LL_2M_HELDOUT, LL, seed) for seed in (46, 50, 53)},
     **{f"lunar-2M-heldout-seed{seed}-final": run_fact(LL_2M_HELDOUT, LL, "final", seeds=(seed,)) for seed in (46, 50, 53)},
     "lunar-kllin-final100-same-curves": same_curves_fact(LL_KLLIN_FINAL100, LL_KLLIN_HELDOUT, LL),
