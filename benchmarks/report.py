@@ -339,6 +339,11 @@ TABLES: tuple[Table, ...] = (
                 "tnpg-heldout-2M-e8ns1024-g0.999-kllin0.03",
             ),
             (
+                "TNPG, the same with `target_kl` from 0.03 linearly to 0.01 (`lin_0.03_0.01`), **2M steps**, tuning seeds "
+                "{seeds} (`-n 2000000 --tag tune-2M-e8ns1024-g0.999-kllin0.03-0.01`)",
+                "tnpg-tune-2M-e8ns1024-g0.999-kllin0.03-0.01",
+            ),
+            (
                 "TNPG, `reject_kl_factor=1.0` (rllab's TNPG check), tuning seeds {seeds} (`--tag rej1.0`)",
                 "tnpg-rej1.0",
             ),

@@ -488,6 +488,8 @@ LL_ENT_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03-ent0.01"
 # the fifth try's setting with 2M steps (eighth try)
 LL_2M_TUNE = "tnpg-tune-2M-e8ns1024-g0.999-kllin0.03"
 LL_2M_HELDOUT = "tnpg-heldout-2M-e8ns1024-g0.999-kllin0.03"
+# and with target_kl decaying to a floor of 0.01 instead of 0 (ninth try; tuning seeds only)
+LL_FLOOR_TUNE = "tnpg-tune-2M-e8ns1024-g0.999-kllin0.03-0.01"
 
 
 def lunar_try_facts(prefix: str, run: str, final100: bool = False) -> dict[str, FactFn]:
@@ -652,6 +654,9 @@ FACTS: dict[str, FactFn] = {
     **lunar_try_facts("lunar-e16-tune", LL_E16_TUNE),
     **lunar_try_facts("lunar-2M-tune", LL_2M_TUNE, final100=True),
     **lunar_try_facts("lunar-2M-heldout", LL_2M_HELDOUT, final100=True),
+    **lunar_try_facts("lunar-floor-tune", LL_FLOOR_TUNE, final100=True),
+    **{f"lunar-floor-tune-seed{seed}-final100": final_episodes_fact(LL_FLOOR_TUNE, LL, seed) for seed in (1, 6)},
+    **{f"lunar-2M-tune-seed{seed}-final100": final_episodes_fact(LL_2M_TUNE, LL, seed) for seed in (1, 6)},
     **{f"lunar-2M-heldout-seed{seed}-final100": final_episodes_fact(LL_2M_HELDOUT, LL, seed) for seed in (46, 50, 53)},
     **{f"lunar-2M-heldout-seed{seed}-final": run_fact(LL_2M_HELDOUT, LL, "final", seeds=(seed,)) for seed in (46, 50, 53)},
     "lunar-kllin-final100-same-curves": same_curves_fact(LL_KLLIN_FINAL100, LL_KLLIN_HELDOUT, LL),
