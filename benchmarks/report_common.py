@@ -15,6 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = "benchmarks/results/zoo"
 RANDOM_SCORES = "benchmarks/results/random_scores.json"
@@ -215,6 +218,17 @@ def median_range(text: str, count: int, fmt: Callable[[float], str]) -> str:
         return text
     median, low, high = (fmt(float(match[key])) for key in ("median", "low", "high"))
     return median if count == 1 else f"{median} [{low}, {high}]"
+
+
+def final_model_cell(runs: list[dict]) -> str:
+    """
+    The "final model, 100 episodes" cell of a row: median [min, max] over its runs of the mean of each run's
+    ``final_episodes`` (``run_zoo.py --final-episodes``: the final model's greedy episodes); "-" where a run has none.
+    """
+    if any(not run.get("final_episodes") for run in runs):
+        return "-"
+    means = [float(np.mean(run["final_episodes"])) for run in runs]
+    return median_range(common.median_range(means), len(runs), number)
 
 
 def random_scores(path: Path) -> dict[str, dict]:

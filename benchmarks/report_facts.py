@@ -26,6 +26,7 @@ from report_common import (
     Runs,
     double,
     final_eval,
+    final_model_cell,
     number,
     random_scores,
     rate,
@@ -488,6 +489,8 @@ LL_ENT_TUNE = "tnpg-tune-1M-e8ns1024-g0.999-kllin0.03-ent0.01"
 # the fifth try's setting with 2M steps (eighth try)
 LL_2M_TUNE = "tnpg-tune-2M-e8ns1024-g0.999-kllin0.03"
 LL_2M_HELDOUT = "tnpg-heldout-2M-e8ns1024-g0.999-kllin0.03"
+# the shipped block since (the eighth try's setting) on held-out seeds no try had seen
+LL_SHIPPED_HELDOUT = "tnpg-heldout3-2M-e8ns1024-g0.999-kllin0.03"
 # and with target_kl decaying to a floor of 0.01 instead of 0 (ninth try; tuning seeds only)
 LL_FLOOR_TUNE = "tnpg-tune-2M-e8ns1024-g0.999-kllin0.03-0.01"
 
@@ -509,6 +512,15 @@ def lunar_try_facts(prefix: str, run: str, final100: bool = False) -> dict[str, 
     if final100:
         facts[f"{prefix}-final100-above-200"] = final_above_fact(run, LL, 200, final_episodes_mean)
     return facts
+
+
+def final_model_fact(run: str, env: str) -> FactFn:
+    """A row's "final model, 100 episodes" cell (``final_model_cell``)."""
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        return final_model_cell(run_group(runs, run, env))
+
+    return fact
 
 
 FACTS: dict[str, FactFn] = {
@@ -654,6 +666,9 @@ FACTS: dict[str, FactFn] = {
     **lunar_try_facts("lunar-e16-tune", LL_E16_TUNE),
     **lunar_try_facts("lunar-2M-tune", LL_2M_TUNE, final100=True),
     **lunar_try_facts("lunar-2M-heldout", LL_2M_HELDOUT, final100=True),
+    "lunar-2M-heldout-final100": final_model_fact(LL_2M_HELDOUT, LL),
+    **lunar_try_facts("lunar-shipped-heldout", LL_SHIPPED_HELDOUT, final100=True),
+    "lunar-shipped-heldout-final100": final_model_fact(LL_SHIPPED_HELDOUT, LL),
     **lunar_try_facts("lunar-floor-tune", LL_FLOOR_TUNE, final100=True),
     **{f"lunar-floor-tune-seed{seed}-final100": final_episodes_fact(LL_FLOOR_TUNE, LL, seed) for seed in (1, 6)},
     **{f"lunar-2M-tune-seed{seed}-final100": final_episodes_fact(LL_2M_TUNE, LL, seed) for seed in (1, 6)},

@@ -15,13 +15,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common
 from report_common import (
     CLASSIC_ENVS,
     NAMES,
     Runs,
     budget,
     final_eval,
+    final_model_cell,
     interval_estimate,
     iqm_estimate,
     median_range,
@@ -146,12 +146,8 @@ def cells(runs: list[dict], env: str, columns: Sequence[str]) -> list[str]:
     for column, fmt in (("steps_per_s", rate), ("s_per_update", "{:.3f}".format)):
         if column in columns:
             values[column] = "-" if runs[0].get(column) is None else fmt(float(np.median([run[column] for run in runs])))
-    if "final100" in columns:  # run_zoo.py --final-episodes: the mean of the final model's greedy episodes
-        values["final100"] = (
-            "-"
-            if any(not run.get("final_episodes") for run in runs)
-            else median_range(common.median_range([float(np.mean(run["final_episodes"])) for run in runs]), len(runs), number)
-        )
+    if "final100" in columns:
+        values["final100"] = final_model_cell(runs)
     if "iqm" in columns:
         point, low, high = iqm_estimate(np.array([[final_eval(run)] for run in runs]))
         values["iqm"] = f"{number(point)} [{number(low)}, {number(high)}]"
