@@ -414,15 +414,16 @@ def lowest_fall(zoo_names: Sequence[str], collapse_names: Sequence[str]) -> Fact
     return fact
 
 
-def final_above_fact(run: str, env: str, level: float, score: Callable[[dict], float] = final_eval) -> FactFn:
+def final_above_fact(run: str | Sequence[str], env: str, level: float, score: Callable[[dict], float] = final_eval) -> FactFn:
     """
-    How many seeds of a row end at or above ``level``: "X of Y".
+    How many seeds of a row (or of several rows pooled) end at or above ``level``: "X of Y".
 
+    :param run: the run name, or several
     :param score: a run's end score: its final evaluation (default), or ``final_episodes_mean``
     """
 
     def fact(runs: Runs, results_dir: Path) -> str:
-        group = run_group(runs, run, env)
+        group = [r for name in ((run,) if isinstance(run, str) else run) for r in run_group(runs, name, env)]
         return f"{sum(score(r) >= level for r in group)} of {len(group)}"
 
     return fact
@@ -512,6 +513,16 @@ def lunar_try_facts(prefix: str, run: str, final100: bool = False) -> dict[str, 
     if final100:
         facts[f"{prefix}-final100-above-200"] = final_above_fact(run, LL, 200, final_episodes_mean)
     return facts
+
+
+def seconds_span_fact(run_names: Sequence[str], env: str) -> FactFn:
+    """The wall time of the runs of several rows pooled, in whole minutes: "min-max" (run_zoo's ``seconds``)."""
+
+    def fact(runs: Runs, results_dir: Path) -> str:
+        minutes = [r["seconds"] / 60 for name in run_names for r in run_group(runs, name, env)]
+        return f"{min(minutes):.0f}-{max(minutes):.0f}"
+
+    return fact
 
 
 def final_model_fact(run: str, env: str) -> FactFn:
@@ -669,6 +680,13 @@ FACTS: dict[str, FactFn] = {
     "lunar-2M-heldout-final100": final_model_fact(LL_2M_HELDOUT, LL),
     **lunar_try_facts("lunar-shipped-heldout", LL_SHIPPED_HELDOUT, final100=True),
     "lunar-shipped-heldout-final100": final_model_fact(LL_SHIPPED_HELDOUT, LL),
+    # the shipped block over all twenty held-out seeds (45-64)
+    "lunar-shipped-heldout20-minutes": seconds_span_fact((LL_2M_HELDOUT, LL_SHIPPED_HELDOUT), LL),
+    "lunar-shipped-heldout20-reached-of": pooled_reached((LL_2M_HELDOUT, LL_SHIPPED_HELDOUT), LL),
+    "lunar-shipped-heldout20-above-200": final_above_fact((LL_2M_HELDOUT, LL_SHIPPED_HELDOUT), LL, 200),
+    "lunar-shipped-heldout20-final100-above-200": final_above_fact(
+        (LL_2M_HELDOUT, LL_SHIPPED_HELDOUT), LL, 200, final_episodes_mean
+    ),
     **lunar_try_facts("lunar-floor-tune", LL_FLOOR_TUNE, final100=True),
     **{f"lunar-floor-tune-seed{seed}-final100": final_episodes_fact(LL_FLOOR_TUNE, LL, seed) for seed in (1, 6)},
     **{f"lunar-2M-tune-seed{seed}-final100": final_episodes_fact(LL_2M_TUNE, LL, seed) for seed in (1, 6)},
