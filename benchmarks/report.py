@@ -52,6 +52,7 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -615,7 +616,8 @@ def draw_figures(runs: Runs, reference_path: Path, out_dir: Path) -> list[Path]:
     from rliable import library, plot_utils
 
     reference = random_scores(reference_path)
-    colors = dict(zip(NAMES.values(), plt.get_cmap("tab10").colors))
+    tab10 = plt.get_cmap("tab10")
+    colors = dict(zip(NAMES.values(), (tab10(i) for i in range(tab10.N))))
     written = []
 
     def save(figure: plt.Figure, name: str) -> None:
@@ -667,10 +669,10 @@ def draw_figures(runs: Runs, reference_path: Path, out_dir: Path) -> list[Path]:
     figure.tight_layout()
     save(figure, "profiles")
 
-    estimates = improvement_estimates(runs, reference)
-    probabilities = {f"{NAMES[x]},{NAMES[y]}": point for x, y, _, (point, _, _) in estimates}
-    intervals = {f"{NAMES[x]},{NAMES[y]}": np.array([low, high]) for x, y, _, (_, low, high) in estimates}
-    figure, axis = plt.subplots(figsize=(4.5, 0.6 * len(estimates) + 1.0))
+    improvements = improvement_estimates(runs, reference)
+    probabilities = {f"{NAMES[x]},{NAMES[y]}": point for x, y, _, (point, _, _) in improvements}
+    intervals = {f"{NAMES[x]},{NAMES[y]}": np.array([low, high]) for x, y, _, (_, low, high) in improvements}
+    figure, axis = plt.subplots(figsize=(4.5, 0.6 * len(improvements) + 1.0))
     plot_utils.plot_probability_of_improvement(probabilities, intervals, ax=axis, xticks=[0.0, 0.25, 0.5, 0.75, 1.0])
     axis.axvline(0.5, color="gray", linestyle="--", linewidth=1)
     save(figure, "improvement")
@@ -781,7 +783,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.random_scores:
         scores = measure_random_scores(CLASSIC_ENVS, args.episodes, seed=0)
-        stored = {"command": RANDOM_SCORES_COMMAND, "policy": "uniform random actions (action_space.sample())"}
+        stored: dict[str, Any] = {"command": RANDOM_SCORES_COMMAND, "policy": "uniform random actions (action_space.sample())"}
         stored |= {"episodes": args.episodes, "seed": 0, "gymnasium": version("gymnasium"), "scores": scores}
         reference_path.write_text(json.dumps(stored, indent=1) + "\n")
         print(f"wrote {reference_path}")
@@ -811,8 +813,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         print("every results table and fact matches the stored runs")
     elif not args.no_figures:
-        for path in draw_figures(runs, reference_path, root / "docs"):
-            print(f"wrote {path.relative_to(root).as_posix()}")
+        for figure_path in draw_figures(runs, reference_path, root / "docs"):
+            print(f"wrote {figure_path.relative_to(root).as_posix()}")
     return 0
 
 

@@ -348,12 +348,13 @@ def final_evaluation(algo: str, env_id: str, run_dir: Path, seed: int, n_episode
     model = ALGOS[algo].load(run_dir / f"{env_id}.zip", device="cpu")
     returns, _ = evaluate_policy(model, env, n_eval_episodes=n_episodes, deterministic=True, return_episode_rewards=True)
     env.close()
+    assert isinstance(returns, list)  # return_episode_rewards=True: one return per episode
     return [float(value) for value in returns]
 
 
 def summarize(runs: list[dict], threshold: float) -> dict:
     firsts = [first_reaching(run["curve"], threshold) for run in runs]
-    reached = [step for step in firsts if step is not None]
+    reached = [float(step) for step in firsts if step is not None]
     return {
         "reached": f"{len(reached)}/{len(runs)}",
         "steps": median_range(reached, "{:.0f}"),
