@@ -220,6 +220,11 @@ def median_range(text: str, count: int, fmt: Callable[[float], str]) -> str:
     return median if count == 1 else f"{median} [{low}, {high}]"
 
 
+def final_episodes_mean(run: dict) -> float:
+    """The mean return of a run's ``final_episodes`` (``run_zoo.py --final-episodes``: the final model's greedy episodes)."""
+    return float(np.mean(run["final_episodes"]))
+
+
 def final_model_cell(runs: list[dict]) -> str:
     """
     The "final model, 100 episodes" cell of a row: median [min, max] over its runs of the mean of each run's
@@ -227,8 +232,7 @@ def final_model_cell(runs: list[dict]) -> str:
     """
     if any(not run.get("final_episodes") for run in runs):
         return "-"
-    means = [float(np.mean(run["final_episodes"])) for run in runs]
-    return median_range(common.median_range(means), len(runs), number)
+    return median_range(common.median_range([final_episodes_mean(run) for run in runs]), len(runs), number)
 
 
 def random_scores(path: Path) -> dict[str, dict]:

@@ -25,6 +25,7 @@ from report_common import (
     TNPG_TUNED_KL,
     Runs,
     double,
+    final_episodes_mean,
     final_eval,
     final_model_cell,
     number,
@@ -427,11 +428,6 @@ def final_above_fact(run: str | Sequence[str], env: str, level: float, score: Ca
         return f"{sum(score(r) >= level for r in group)} of {len(group)}"
 
     return fact
-
-
-def final_episodes_mean(run: dict) -> float:
-    """The mean return of a run's ``final_episodes`` (``run_zoo.py --final-episodes``: the final model's greedy episodes)."""
-    return float(np.mean(run["final_episodes"]))
 
 
 def final_episodes_fact(run: str, env: str, seed: int) -> FactFn:
