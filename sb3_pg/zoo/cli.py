@@ -50,6 +50,7 @@ ZOO_KEYS = frozenset(
         "env_kwargs",
         "noise_type",
         "noise_std",
+        "vectorization_mode",  # ours: gymnasium's vector env for the block (sb3_pg.zoo.registry)
     }
 )
 # Keys whose strings RL-Zoo turns into schedules ("lin_3e-3": linear from 3e-3; its _preprocess_schedules)

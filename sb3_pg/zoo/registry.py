@@ -77,6 +77,7 @@ def register() -> None:
 
     rl_zoo3.utils.ALGOS.update(ALGOS)
     _add_schedule_keys()
+    _add_vectorization_key()
     rl_zoo3.hyperparams_opt.HYPERPARAMS_SAMPLER.update(HYPERPARAMS_SAMPLER)
     rl_zoo3.hyperparams_opt.HYPERPARAMS_CONVERTER.update(HYPERPARAMS_CONVERTER)
 
@@ -102,3 +103,74 @@ def _add_schedule_keys() -> None:
 
     preprocess_schedules.sb3_pg_schedules = True  # type: ignore[attr-defined]
     ExperimentManager._preprocess_schedules = staticmethod(preprocess_schedules)  # type: ignore[method-assign,assignment]
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# Gymnasium's vector envs from a config: "vectorization_mode: vector_entry_point" (or "sync" / "async") in a block makes
+# RL-Zoo build the training and evaluation envs with sb3_pg.common.vec_env.make_gymnasium_vec_env (CartPole's numpy
+# vectorised implementation steps all its envs in one call) instead of SB3's make_vec_env with DummyVecEnv.
+VECTORIZATION_KEY = "vectorization_mode"
+VECTORIZATION_MODES = ("vector_entry_point", "sync", "async")
+
+
+def check_vectorization_mode(mode: Any, env_id: str) -> None:
+    """
+    :param mode: The value of ``vectorization_mode`` in a config block
+    :param env_id: The env the block is for
+    :raises ValueError: not one of ``VECTORIZATION_MODES``, or ``vector_entry_point`` for an env without one
+    """
+    import gymnasium as gym
+
+    if mode not in VECTORIZATION_MODES:
+        raise ValueError(f"{VECTORIZATION_KEY}={mode!r} is not one of {VECTORIZATION_MODES}")
+    if mode == "vector_entry_point" and gym.spec(env_id).vector_entry_point is None:
+        raise ValueError(f"{VECTORIZATION_KEY}='vector_entry_point': {env_id} has no vectorised implementation; use 'sync'")
+
+
+def _add_vectorization_key() -> None:
+    """
+    Make RL-Zoo's ``ExperimentManager`` read our ``vectorization_mode`` key: its ``_preprocess_hyperparams`` takes the
+    key out of the constructor's arguments, and its ``create_envs`` builds the env with ``make_gymnasium_vec_env``
+    (then RL-Zoo's own ``vec_env_wrapper``, ``VecNormalize`` and frame stacking, as for its envs). Idempotent.
+    """
+    from rl_zoo3.exp_manager import ExperimentManager
+    from stable_baselines3.common.vec_env import VecEnv, VecFrameStack
+
+    from sb3_pg.common.vec_env import make_gymnasium_vec_env
+
+    original_preprocess = ExperimentManager._preprocess_hyperparams
+    original_create_envs = ExperimentManager.create_envs
+    if getattr(original_create_envs, "sb3_pg_vectorization", False):
+        return
+
+    def preprocess_hyperparams(self: ExperimentManager, hyperparams: dict[str, Any]) -> Any:
+        mode = hyperparams.pop(VECTORIZATION_KEY, None)
+        if mode is not None:
+            check_vectorization_mode(mode, self.env_name.gym_id)
+        self.sb3_pg_vectorization_mode = mode  # type: ignore[attr-defined]
+        return original_preprocess(self, hyperparams)
+
+    def create_envs(self: ExperimentManager, n_envs: int, eval_env: bool = False, no_log: bool = False) -> VecEnv:
+        mode = getattr(self, "sb3_pg_vectorization_mode", None)
+        if mode is None:
+            return original_create_envs(self, n_envs, eval_env=eval_env, no_log=no_log)
+        if self.env_wrapper is not None:
+            raise ValueError(f"{VECTORIZATION_KEY}={mode!r} builds a gymnasium vector env, which takes no env_wrapper")
+        env: VecEnv = make_gymnasium_vec_env(
+            self.env_name.gym_id,
+            n_envs=n_envs,
+            seed=self.seed,
+            vectorization_mode=mode,
+            monitor_dir=None if eval_env or no_log else self.save_path,
+            **(self.eval_env_kwargs if eval_env else self.env_kwargs),
+        )
+        if self.vec_env_wrapper is not None:
+            env = self.vec_env_wrapper(env)
+        env = self._maybe_normalize(env, eval_env)
+        if self.frame_stack is not None:
+            env = VecFrameStack(env, self.frame_stack)
+        return env
+
+    create_envs.sb3_pg_vectorization = True  # type: ignore[attr-defined]
+    ExperimentManager._preprocess_hyperparams = preprocess_hyperparams  # type: ignore[method-assign]
+    ExperimentManager.create_envs = create_envs  # type: ignore[method-assign]
