@@ -1,0 +1,549 @@
+"""
+Seconds to solve: wall-clock time from the start of ``learn()`` (model and envs built) to the end of the first
+evaluation whose mean return over ``--eval-episodes`` (10) greedy episodes reaches the env's threshold, the time of
+every evaluation included.
+
+    python benchmarks/time_to_solve.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg a2c ppo \\
+        --seeds 100 101 102 103 104 105 106 107 108 109 --stop-when-solved a2c ppo --tag heldout
+    python benchmarks/time_to_solve.py --report            # the README's "Seconds to solve" section, written in place
+    python benchmarks/time_to_solve.py --check             # exit status 1 if the README's section is not what --report writes
+
+Ours train with their shipped config blocks (``zoo_configs/<algo>.yml``), RL-Zoo's algorithms (``a2c``, ``ppo``,
+``trpo``, ...) with RL-Zoo's own ``hyperparams/<algo>.yml``; both are read, preprocessed and built by RL-Zoo's
+``ExperimentManager`` (our keys registered), as ``python -m sb3_pg.zoo train`` builds them. ``--config ALGO=FILE``
+and ``--params ALGO:KEY=VALUE`` (a YAML value) train another block, for tuning; the run stores what it trained with.
+
+How it measures:
+
+- One process per run, one torch thread (``OMP_NUM_THREADS=1``, ``torch.set_num_threads(1)``), on the CPU. The runs
+  of one seed follow each other, the algorithms' order rotated from seed to seed, so all the compared algorithms see
+  the same stretch of a shared machine's load: compare algorithms within one invocation (``--tag``), never across.
+- Evaluation at the first policy update after every ``--eval-every`` (2,000) env steps: when a callback's rollout
+  starts (the policy changed just before) and at the end of training. A batch larger than 2,000 steps is evaluated
+  once per update: evaluating one policy twice would only repeat it. The evaluation env is vectorised, one env per
+  episode (gymnasium's vectorised implementation where the env has one, as CartPole-v1, else SB3's DummyVecEnv),
+  ``VecNormalize`` statistics copied from training where the config normalises; its first reset is seeded with
+  ``seed + 10_000``.
+- Training runs to the config's budget (``n_timesteps``), so the curve shows whether a solved task holds (the mean
+  of the last 3 evaluations); the algorithms named by ``--stop-when-solved`` stop at the first solved evaluation
+  (their seconds are the same; their curve ends there).
+
+Each run prints one JSON line (``algo``, ``env``, ``seed``, ``solved``, ``seconds``, ``steps``, ...) and is stored
+as ``benchmarks/results/time_to_solve/<tag>/<env>_<algo>_<seed>.json`` with its config (the resolved block and the
+constructor's defaults for every other argument), the machine and the evaluation curve
+(``[[env steps, mean return, seconds], ...]``); :func:`load_runs` reads them into a pandas DataFrame. A run whose
+file exists is skipped (resumable).
+"""
+
+import argparse
+import contextlib
+import inspect
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "time_to_solve"
+README = ROOT / "README.md"
+THRESHOLDS = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0, "Pendulum-v1": -200.0, "LunarLander-v3": 200.0}
+# A solved task holds when the mean of the last 3 evaluations is at least this (CartPole-v1: 450)
+HOLD_THRESHOLDS = {"CartPole-v1": 450.0, "Acrobot-v1": -100.0, "Pendulum-v1": -200.0, "LunarLander-v3": 200.0}
+EVAL_SEED_OFFSET = 10_000
+# The README section: its markers, and the runs it reports (tag, env, algorithms in the table's order)
+START_MARKER, END_MARKER = "<!-- time-to-solve:start -->", "<!-- time-to-solve:end -->"
+REPORTED = [("heldout", "CartPole-v1", ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"])]
+NAMES = {
+    "reinforce": "Reinforce",
+    "reinforce_baseline": "ReinforceBaseline",
+    "td_actor_critic": "TDActorCritic",
+    "tnpg": "TNPG",
+    "a2c": "SB3 A2C",
+    "ppo": "SB3 PPO",
+    "trpo": "sb3-contrib TRPO",
+}
+
+
+def _jsonable(value: Any) -> Any:
+    """A config value as JSON: numbers, strings, lists and dicts as they are; anything else (a class) as its repr."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    return getattr(value, "__name__", repr(value))
+
+
+def is_ours(algo: str) -> bool:
+    """Whether ``algo`` is one of sb3_pg's algorithms (else one of RL-Zoo's)."""
+    from sb3_pg import ALGOS
+
+    return algo in ALGOS
+
+
+def resolved_config(algo: str, block: dict[str, Any]) -> dict[str, Any]:
+    """
+    The full hyperparameters of a run: the config block as read (schedules as written, e.g. ``"lin_3e-3"``) and, for
+    every other argument of the algorithm's constructor, its default.
+
+    :param algo: RL-Zoo name of the algorithm
+    :param block: The block RL-Zoo read (``-params`` overrides applied)
+    """
+    from rl_zoo3.utils import ALGOS
+
+    from sb3_pg.zoo.registry import register
+
+    register()
+    skip = {"self", "policy", "env", "tensorboard_log", "verbose", "seed", "device", "_init_setup_model"}
+    parameters = inspect.signature(ALGOS[algo].__init__).parameters
+    defaults = {
+        name: _jsonable(parameter.default)
+        for name, parameter in parameters.items()
+        if name not in skip and parameter.default is not inspect.Parameter.empty
+    }
+    return {**defaults, **{key: _jsonable(value) for key, value in block.items()}}
+
+
+def shipped_block(algo: str, env_id: str) -> dict[str, Any]:
+    """The block ``python -m sb3_pg.zoo train --algo ALGO --env ENV`` trains with (ours: shipped; RL-Zoo's: its own)."""
+    import yaml
+    from huggingface_sb3 import EnvironmentName
+
+    path = config_file(algo)
+    blocks = yaml.safe_load(Path(path).read_text())
+    gym_id = EnvironmentName(env_id).gym_id
+    return dict(blocks[gym_id] if gym_id in blocks else blocks["default"])
+
+
+def config_file(algo: str) -> str:
+    """Our shipped config of ``algo``, or RL-Zoo's own for its algorithms."""
+    if is_ours(algo):
+        from sb3_pg.zoo.registry import config_path
+
+        return str(config_path(algo))
+    import rl_zoo3
+
+    return str(Path(rl_zoo3.__file__).parent / "hyperparams" / f"{algo}.yml")
+
+
+def machine() -> dict[str, Any]:
+    """The machine a run ran on: processor, CPUs, the 1-minute load average when it started, versions."""
+    import stable_baselines3
+    import torch
+
+    processor = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                processor = line.split(":", 1)[1].strip()
+                break
+    return {
+        "processor": processor,
+        "cpus": os.cpu_count(),
+        "load_average_1min": round(os.getloadavg()[0], 2),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "stable_baselines3": stable_baselines3.__version__,
+    }
+
+
+def make_eval_env(manager: Any, n_envs: int, seed: int) -> Any:
+    """
+    The evaluation env: ``n_envs`` envs stepped together (one greedy episode each), gymnasium's vectorised
+    implementation where the env has one, else SB3's DummyVecEnv; ``VecNormalize`` (not updated, rewards raw) where
+    the config normalises. Configs with per-env wrappers or frame stacking get RL-Zoo's own evaluation env.
+
+    :param manager: RL-Zoo's ``ExperimentManager`` that built the training env
+    :param n_envs: Number of envs (the episodes of one evaluation)
+    :param seed: Seed of the first reset
+    """
+    import gymnasium as gym
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.vec_env import VecNormalize
+
+    from sb3_pg.common.vec_env import make_gymnasium_vec_env
+
+    if manager.env_wrapper is not None or manager.frame_stack is not None or manager.vec_env_wrapper is not None:
+        env = manager.create_envs(n_envs, eval_env=True)
+        env.seed(seed)
+        return env
+    env_id = manager.env_name.gym_id
+    kwargs = manager.eval_env_kwargs or {}
+    if gym.spec(env_id).vector_entry_point is not None:
+        env = make_gymnasium_vec_env(env_id, n_envs=n_envs, seed=seed, **kwargs)
+    else:
+        env = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=kwargs)
+    if manager.normalize:
+        env = VecNormalize(env, **{**manager.normalize_kwargs, "training": False, "norm_reward": False})
+    return env
+
+
+def _time_to_solve_callback(**kwargs: Any) -> Any:
+    """The callback that evaluates, times and stops (built here so that SB3 is imported in the run's process only)."""
+    import numpy as np
+    from stable_baselines3.common.callbacks import BaseCallback
+    from stable_baselines3.common.evaluation import evaluate_policy
+    from stable_baselines3.common.vec_env import sync_envs_normalization
+
+    class TimeToSolve(BaseCallback):
+        """
+        Evaluate at the first rollout start after every ``eval_every`` env steps and at the end of training;
+        note the seconds since ``start`` at the end of the first evaluation reaching ``threshold``.
+        """
+
+        def __init__(
+            self, eval_env: Any, threshold: float, eval_every: int, n_eval_episodes: int, stop_when_solved: bool
+        ) -> None:
+            super().__init__()
+            self.eval_env = eval_env
+            self.threshold = threshold
+            self.eval_every = eval_every
+            self.n_eval_episodes = n_eval_episodes
+            self.stop_when_solved = stop_when_solved
+            self.start = time.perf_counter()
+            self.next_eval = eval_every
+            self.curve: list[list[float]] = []
+            self.solved_at: tuple[int, float] | None = None
+            self.eval_seconds = 0.0
+
+        def _evaluate(self) -> None:
+            begin = time.perf_counter()
+            sync_envs_normalization(self.training_env, self.eval_env)
+            returns, _ = evaluate_policy(
+                self.model,
+                self.eval_env,
+                n_eval_episodes=self.n_eval_episodes,
+                deterministic=True,
+                return_episode_rewards=True,
+            )
+            mean = float(np.mean(returns))
+            end = time.perf_counter()
+            self.eval_seconds += end - begin
+            seconds = end - self.start
+            self.curve.append([self.num_timesteps, round(mean, 2), round(seconds, 3)])
+            self.next_eval = (self.num_timesteps // self.eval_every + 1) * self.eval_every
+            if self.solved_at is None and mean >= self.threshold:
+                self.solved_at = (self.num_timesteps, seconds)
+
+        def _on_rollout_start(self) -> None:
+            if self.num_timesteps >= self.next_eval and not self.stopping:
+                self._evaluate()
+
+        def _on_training_end(self) -> None:
+            if self.num_timesteps >= self.next_eval and not self.stopping:
+                self._evaluate()
+
+        @property
+        def stopping(self) -> bool:
+            return self.stop_when_solved and self.solved_at is not None
+
+        def _on_step(self) -> bool:
+            return not self.stopping
+
+    return TimeToSolve(**kwargs)
+
+
+def run_one(
+    algo: str,
+    env_id: str,
+    seed: int,
+    conf_file: str | None = None,
+    params: dict[str, Any] | None = None,
+    n_timesteps: int = 0,
+    eval_every: int = 2_000,
+    n_eval_episodes: int = 10,
+    stop_when_solved: bool = False,
+    threshold: float | None = None,
+) -> dict[str, Any]:
+    """
+    Train one algorithm on one seed, as RL-Zoo's ``train`` builds it, and time it to the threshold.
+
+    :param algo: RL-Zoo name (ours: reinforce, reinforce_baseline, td_actor_critic, tnpg; RL-Zoo's: a2c, ppo, ...)
+    :param env_id: The env
+    :param seed: The seed
+    :param conf_file: Config file (``None``: our shipped one, or RL-Zoo's for its algorithms)
+    :param params: Overrides of the block's keys (RL-Zoo's ``-params``)
+    :param n_timesteps: Budget (0: the block's ``n_timesteps``)
+    :param eval_every: Env steps between evaluations
+    :param n_eval_episodes: Greedy episodes per evaluation
+    :param stop_when_solved: Stop at the first evaluation that reaches the threshold
+    :param threshold: Mean return that counts as solved (``None``: the env's, ``THRESHOLDS``)
+    :return: The run: ``algo``, ``env``, ``seed``, ``solved``, ``seconds``, ``steps``, ``config``, ``machine``, ``curve``, ...
+    """
+    import torch
+    from rl_zoo3.exp_manager import ExperimentManager
+
+    from sb3_pg.zoo.registry import register
+
+    torch.set_num_threads(1)
+    register()
+    threshold = THRESHOLDS[env_id] if threshold is None else threshold
+    conf_file = conf_file or config_file(algo)
+    with tempfile.TemporaryDirectory() as log_folder, contextlib.redirect_stdout(sys.stderr):
+        manager = ExperimentManager(
+            argparse.Namespace(),
+            algo,
+            env_id,
+            log_folder,
+            n_timesteps=n_timesteps,
+            eval_freq=-1,
+            save_freq=-1,
+            hyperparams=dict(params or {}),
+            seed=seed,
+            verbose=0,
+            device="cpu",
+            config=conf_file,
+        )
+        setup = manager.setup_experiment()
+        assert setup is not None
+        model, block = setup
+        eval_env = make_eval_env(manager, n_eval_episodes, seed + EVAL_SEED_OFFSET)
+        callback = _time_to_solve_callback(
+            eval_env=eval_env,
+            threshold=threshold,
+            eval_every=eval_every,
+            n_eval_episodes=n_eval_episodes,
+            stop_when_solved=stop_when_solved,
+        )
+        start = time.perf_counter()
+        callback.start = start
+        model.learn(manager.n_timesteps, callback=[*manager.callbacks, callback])
+        total = time.perf_counter() - start
+        train_env = model.get_env()
+        assert train_env is not None
+        train_env.close()
+        eval_env.close()
+    values = [value for _, value, _ in callback.curve]
+    return {
+        "algo": algo,
+        "env": env_id,
+        "seed": seed,
+        "solved": callback.solved_at is not None,
+        "seconds": None if callback.solved_at is None else round(callback.solved_at[1], 3),
+        "steps": None if callback.solved_at is None else int(callback.solved_at[0]),
+        "threshold": threshold,
+        "last3_mean": round(sum(values[-3:]) / len(values[-3:]), 2) if values else None,
+        "trained_steps": int(model.num_timesteps),
+        "total_seconds": round(total, 3),
+        "eval_seconds": round(callback.eval_seconds, 3),
+        "stopped_when_solved": stop_when_solved,
+        "eval_every": eval_every,
+        "eval_episodes": n_eval_episodes,
+        "config_file": os.path.relpath(conf_file, ROOT) if Path(conf_file).is_relative_to(ROOT) else Path(conf_file).name,
+        "config": resolved_config(algo, {**block, "n_timesteps": manager.n_timesteps}),
+        "overrides": _jsonable(params or {}),
+        "machine": machine(),
+        "curve": callback.curve,
+    }
+
+
+def run_path(out_dir: Path, algo: str, env_id: str, seed: int) -> Path:
+    """Where a run is stored."""
+    return out_dir / f"{env_id}_{algo}_{seed}.json"
+
+
+def interleaved(algos: list[str], seeds: list[int]) -> list[tuple[int, str]]:
+    """Every (seed, algo): the seeds in order, the algorithms of each seed rotated by one from seed to seed."""
+    return [(seed, algos[(i + k) % len(algos)]) for i, seed in enumerate(seeds) for k in range(len(algos))]
+
+
+def _parse_params(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """``ALGO:KEY=VALUE`` pairs (VALUE read as YAML) by algorithm."""
+    import yaml
+
+    params: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        algo, _, assignment = pair.partition(":")
+        key, sep, value = assignment.partition("=")
+        if not (algo and key and sep):
+            raise SystemExit(f"--params {pair!r}: expected ALGO:KEY=VALUE")
+        params.setdefault(algo, {})[key] = yaml.safe_load(value)
+    return params
+
+
+def run_all(args: argparse.Namespace) -> int:
+    """Train every (seed, algo) not yet stored, each in its own process, and store it; the number of failed runs."""
+    out_dir = RESULTS / args.tag
+    out_dir.mkdir(parents=True, exist_ok=True)
+    configs = dict(item.split("=", 1) for item in args.config)
+    params = _parse_params(args.params)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    failures = 0
+    for seed, algo in interleaved(args.algos, args.seeds):
+        path = run_path(out_dir, algo, args.env, seed)
+        if path.exists():
+            continue
+        job = {
+            "algo": algo,
+            "env_id": args.env,
+            "seed": seed,
+            "conf_file": configs.get(algo),
+            "params": params.get(algo, {}),
+            "n_timesteps": args.n_timesteps,
+            "eval_every": args.eval_every,
+            "n_eval_episodes": args.eval_episodes,
+            "stop_when_solved": algo in args.stop_when_solved,
+            "threshold": args.threshold,
+        }
+        result = subprocess.run(
+            [sys.executable, __file__, "--run-one", json.dumps(job)], env=env, capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            failures += 1
+            print(f"{algo} {args.env} seed {seed} failed:\n{result.stderr[-3000:]}", file=sys.stderr)
+            continue
+        run = json.loads(result.stdout.strip().splitlines()[-1])
+        run["tag"] = args.tag
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(run) + "\n")
+        tmp.rename(path)
+        summary = {key: run[key] for key in ("algo", "env", "seed", "solved", "seconds", "steps", "last3_mean")}
+        print(json.dumps(summary), flush=True)
+    return failures
+
+
+def load_runs(folder: Path = RESULTS) -> Any:
+    """
+    Every stored run under ``folder`` as one row of a pandas DataFrame (the columns of the JSON files; ``tag`` is the
+    run's folder).
+    """
+    import pandas as pd
+
+    rows = []
+    for path in sorted(folder.rglob("*.json")):
+        run = json.loads(path.read_text())
+        run.setdefault("tag", path.parent.name)
+        rows.append(run)
+    return pd.DataFrame(rows)
+
+
+def _median_range(values: list[float], fmt: str) -> str:
+    import statistics
+
+    if not values:
+        return "-"
+    return f"{fmt.format(statistics.median(values))} [{fmt.format(min(values))}, {fmt.format(max(values))}]"
+
+
+def report_section(runs: Any) -> str:
+    """The README's "Seconds to solve" section (between its markers) from the stored runs."""
+    lines = []
+    for tag, env_id, algos in REPORTED:
+        table = runs[(runs["tag"] == tag) & (runs["env"] == env_id)]
+        if table.empty:
+            continue
+        hold = HOLD_THRESHOLDS[env_id]
+        lines += [
+            f"**{env_id}** (solved: the mean of 10 greedy episodes reaches {THRESHOLDS[env_id]:g}; held: the mean of "
+            f"the last 3 evaluations is at least {hold:g}), seeds "
+            f"{_seed_list(sorted(set(table['seed'])))}, one run after another in one invocation (`--tag {tag}`):",
+            "",
+            "| Algorithm | config | seconds to solve, median [min, max] | solved | held | env steps to solve "
+            "| against the faster of SB3 A2C/PPO (medians) |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        medians = {}
+        for algo in algos:
+            rows = table[table["algo"] == algo]
+            if is_ours(algo):
+                wanted = resolved_config(algo, {**shipped_block(algo, env_id)})
+                rows = rows[[config == wanted for config in rows["config"]]]
+            solved = rows[rows["solved"]]
+            if len(solved) == len(rows) and len(rows):
+                import statistics
+
+                medians[algo] = statistics.median(solved["seconds"])
+        peers = [medians[algo] for algo in ("a2c", "ppo") if algo in medians]
+        fastest_peer = min(peers) if peers else None
+        for algo in algos:
+            rows = table[table["algo"] == algo]
+            if is_ours(algo):
+                wanted = resolved_config(algo, {**shipped_block(algo, env_id)})
+                rows = rows[[config == wanted for config in rows["config"]]]
+            if rows.empty:
+                continue
+            solved = rows[rows["solved"]]
+            stopped = bool(rows["stopped_when_solved"].all())
+            held = "- (stopped when solved)" if stopped else f"{int((rows['last3_mean'] >= hold).sum())}/{len(rows)}"
+            ratio = "-"
+            if fastest_peer is not None and algo in medians and algo not in ("a2c", "ppo"):
+                ratio = f"{fastest_peer / medians[algo]:.1f}x faster"
+            config = "shipped" if is_ours(algo) else "RL-Zoo's"
+            lines.append(
+                f"| {NAMES.get(algo, algo)} | {config} | {_median_range(list(solved['seconds']), '{:.1f}')} | "
+                f"{len(solved)}/{len(rows)} | {held} | {_median_range(list(solved['steps']), '{:,.0f}')} | {ratio} |"
+            )
+        machines = table["machine"].tolist()
+        loads = [m["load_average_1min"] for m in machines]
+        lines += [
+            "",
+            f"Machine: {machines[0]['processor']}, {machines[0]['cpus']} CPUs shared with other work (1-minute load "
+            f"average {min(loads):.1f} to {max(loads):.1f} when the runs started), one torch thread, torch "
+            f"{machines[0]['torch']}, SB3 {machines[0]['stable_baselines3']}. Timings on a shared machine are noisy: "
+            "compare within the table, whose runs were interleaved. Reproduce: "
+            f"`python benchmarks/time_to_solve.py --env {env_id} --algos {' '.join(algos)} --seeds "
+            f"{' '.join(str(s) for s in sorted(set(table['seed'])))} --stop-when-solved a2c ppo --tag {tag}`.",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _seed_list(seeds: list[int]) -> str:
+    """``100-109`` for a run of consecutive seeds, else the seeds."""
+    if seeds and seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(str(seed) for seed in seeds)
+
+
+def readme_with_section(text: str, section: str) -> str:
+    """``text`` with what lies between the markers replaced by ``section``."""
+    start, end = text.index(START_MARKER) + len(START_MARKER), text.index(END_MARKER)
+    return text[:start] + "\n" + section + text[end:]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--env", default="CartPole-v1")
+    parser.add_argument(
+        "--algos", nargs="+", default=["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"]
+    )
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--tag", default="default", help="folder of the runs under benchmarks/results/time_to_solve/")
+    parser.add_argument("--config", nargs="*", default=[], metavar="ALGO=FILE", help="another config file for ALGO")
+    parser.add_argument("--params", nargs="*", default=[], metavar="ALGO:KEY=VALUE", help="override a key of ALGO's block")
+    parser.add_argument("-n", "--n-timesteps", type=int, default=0, help="budget (0: the block's n_timesteps)")
+    parser.add_argument("--eval-every", type=int, default=2_000)
+    parser.add_argument("--eval-episodes", type=int, default=10)
+    parser.add_argument("--threshold", type=float, default=None, help="solved threshold (default: the env's)")
+    parser.add_argument("--stop-when-solved", nargs="*", default=[], metavar="ALGO")
+    parser.add_argument("--report", action="store_true", help="write the README's section from the stored runs")
+    parser.add_argument("--check", action="store_true", help="exit 1 if the README's section is not up to date")
+    parser.add_argument("--run-one", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.run_one:
+        print(json.dumps(run_one(**json.loads(args.run_one))))
+        return 0
+    if args.report or args.check:
+        text = README.read_text()
+        updated = readme_with_section(text, report_section(load_runs()))
+        if args.check:
+            if updated != text:
+                print("README.md: the 'Seconds to solve' section is out of date: python benchmarks/time_to_solve.py --report")
+                return 1
+            return 0
+        README.write_text(updated)
+        return 0
+    return 1 if run_all(args) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
