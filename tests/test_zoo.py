@@ -180,6 +180,24 @@ def test_samplers_give_valid_settings(algo):
         study.tell(trial, 0.0)
 
 
+@pytest.mark.parametrize("algo", ["reinforce", "reinforce_baseline"])
+@pytest.mark.parametrize("n_envs", [3, 4, 40])
+def test_episode_samplers_fit_the_envs_and_the_config(algo, n_envs):
+    """
+    RL-Zoo builds each trial's model from the config block updated with the sampled settings, on the block's n_envs
+    envs: every draw is accepted, with more envs than the smallest batch and with a block that sets n_steps (the
+    MuJoCo blocks), instead of failing the study in its first trials.
+    """
+    env = make_vec_env("CartPole-v1", n_envs=n_envs)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(8):
+        trial = study.ask()
+        hyperparams = {"n_steps": 4000, **HYPERPARAMS_SAMPLER[algo](trial, 1, n_envs, {})}
+        assert hyperparams["n_episodes"] >= n_envs
+        ALGOS[algo]("MlpPolicy", env, device="cpu", **hyperparams)
+        study.tell(trial, 0.0)
+
+
 def test_explicit_conf_file_wins(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "argv", ["sb3-pg"])
@@ -216,14 +234,14 @@ def test_explicit_conf_file_wins(tmp_path, monkeypatch):
         (
             ["--algo", "reinforce", "--env", "CartPole-v1"],
             {"CartPole-v1": {"n_timesteps": 10, "policy": "MlpPolicy", "learning_rate": "lin_-1"}},
-            "learning_rate=-1.0 must be",
+            "learning_rate='lin_-1' from",
         ),
         (
             ["--algo", "reinforce", "--env", "CartPole-v1"],
             {"CartPole-v1": {"n_timesteps": 10, "policy": "MlpPolicy", "learning_rate": "lin3e-3"}},
-            "'<kind>_<start value>'",
+            "'lin_<start>' (linear to 0) or 'lin_<start>_<end>'",
         ),
-        (["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'lin_0.03_-0.01'"], None, "ends at -0.01"),
+        (["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'lin_0.03_-0.01'"], None, "has end -0.01"),
         (["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'lin_0.03_0.01_0'"], None, "'lin_<start>_<end>'"),
         (["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'exp_0.03'"], None, "'lin_<start>_<end>'"),
     ],
@@ -289,10 +307,21 @@ def test_params_evaluate_in_rl_zoo_s_namespace():
 
 
 @pytest.mark.parametrize("algo", OUR_ALGOS)
-def test_shipped_config_values_pass_the_check(algo):
+def test_shipped_config_values_pass_the_check(algo, tmp_path):
+    """
+    Every shipped block passes the check made before training (the env built as RL-Zoo builds it, the model constructed
+    on it): on its own env where the tests install it, else on a stand-in with the same kind of spaces.
+    """
     register()
+    config = load_config(algo)
     for env_id in [*REQUIRED_ENVS, *MUJOCO_ENVS]:
-        check_train_arguments(["--algo", algo, "--env", env_id])
+        run_env = STAND_INS.get(env_id, env_id)
+        args = ["--algo", algo, "--env", run_env]
+        if run_env != env_id:
+            conf_file = tmp_path / f"{algo}_{env_id}.yml"
+            conf_file.write_text(yaml.safe_dump({run_env: config[env_id]}))
+            args += ["--conf-file", str(conf_file)]
+        assert check_train_arguments(args)[: len(args)] == args
 
 
 @pytest.mark.slow

@@ -7,24 +7,31 @@ Command line: RL-Zoo's scripts with our algorithms registered and our configs as
 Every flag of the corresponding RL-Zoo script is accepted and passed on unchanged. For ``train`` with one of
 our algorithms and no ``--conf-file``, our shipped config (``zoo_configs/<algo>.yml``) is used; RL-Zoo's own
 algorithms (``ppo``, ``a2c``, ``trpo``, ...) keep RL-Zoo's configs, so one command line serves comparisons.
-Before training, the config block for the env is checked: an unknown algo or env, a missing block (and no
-``default:``), or a key the algorithm does not accept stop with a message naming the key and the file; for our
-algorithms, so do values the algorithm refuses (the config block with the ``-params`` overrides), before RL-Zoo
-builds any env.
+
+Before training, the command line is checked and a problem stops it with one ``sb3-pg train: error:`` line:
+an unknown algo or env, a missing block (and no ``default:``), a key the algorithm does not accept (or one that
+RL-Zoo sets from its own flag, such as ``seed``), a flag value RL-Zoo would accept and then fail on or ignore
+(``--log-interval 0``, ``--eval-episodes 0``, ``--trial-id`` without ``--storage``, ...). For our algorithms, the
+env is then built as RL-Zoo builds it (wrappers, ``n_envs``, ``--env-kwargs``) and the model constructed on it with
+the resolved hyperparameters (config block and ``-params``), so that every value the algorithm refuses stops the
+command here, before RL-Zoo creates its log folder.
 """
 
 import argparse
+import contextlib
 import difflib
 import importlib
+import importlib.util
 import inspect
+import io
+import os
 import re
 import runpy
 import sys
 from pathlib import Path
 from typing import Any
 
-from sb3_pg.zoo.registry import ALGOS, config_path, parse_schedule, register
-from sb3_pg.zoo.registry import SCHEDULE_KEYS as OUR_SCHEDULE_KEYS
+from sb3_pg.zoo.registry import ALGOS, TWO_NUMBER_SCHEDULE_KEYS, config_path, parse_schedule, register
 
 # RL-Zoo scripts that are functions (rl_zoo3.cli) and scripts that run as ``__main__``
 FUNCTION_COMMANDS = {
@@ -35,6 +42,8 @@ FUNCTION_COMMANDS = {
     "all_plots": "rl_zoo3.plots:all_plots",
 }
 MODULE_COMMANDS = {"record_video": "rl_zoo3.record_video", "record_training": "rl_zoo3.record_training"}
+# What the video commands import (SB3's VecVideoRecorder writes with moviepy; classic-control envs render with pygame)
+VIDEO_MODULES = {"moviepy": "moviepy", "pygame": "pygame"}
 # Config keys RL-Zoo's ExperimentManager consumes itself (not passed to the algorithm's constructor); tests/test_zoo.py
 # checks every block of RL-Zoo's own hyperparams/*.yml against them, so a key RL-Zoo adds fails a test
 ZOO_KEYS = frozenset(
@@ -50,11 +59,17 @@ ZOO_KEYS = frozenset(
         "env_kwargs",
         "noise_type",
         "noise_std",
-        "vectorization_mode",  # ours: gymnasium's vector env for the block (sb3_pg.zoo.registry)
     }
 )
-# Keys whose strings RL-Zoo turns into schedules ("lin_3e-3": linear from 3e-3; its _preprocess_schedules)
-SCHEDULE_KEYS = ("learning_rate", "clip_range", "clip_range_vf", "delta_std", *OUR_SCHEDULE_KEYS)
+# Constructor arguments RL-Zoo passes itself, from its flags (ExperimentManager.setup_experiment): as a config key
+# or -params they would be given twice
+FLAG_KEYS = {
+    "env": "--env",
+    "seed": "--seed",
+    "verbose": "--verbose",
+    "device": "--device",
+    "tensorboard_log": "--tensorboard-log (-tb)",
+}
 USAGE = f"""usage: sb3-pg COMMAND [ARGS ...]    (or: python -m sb3_pg.zoo COMMAND [ARGS ...])
 
 RL-Zoo with sb3_pg's algorithms ({", ".join(ALGOS)}) and configs.
@@ -64,34 +79,81 @@ COMMAND is one of: {", ".join([*FUNCTION_COMMANDS, *MODULE_COMMANDS])}; ARGS are
 
 
 class ConfigError(ValueError):
-    """A ``train`` command line whose algorithm, env or config cannot work."""
+    """A ``train`` command line whose algorithm, env, flags or config cannot work."""
+
+
+class _Parsed(Exception):
+    """Carries RL-Zoo's parsed arguments out of its ``train`` (see :func:`rl_zoo_train_arguments`)."""
+
+    def __init__(self, namespace: argparse.Namespace) -> None:
+        super().__init__()
+        self.namespace = namespace
+
+
+def _evaluate_pairs(flag: str, pairs: list[str]) -> dict[str, Any]:
+    """
+    ``key:value`` pairs evaluated as RL-Zoo's ``StoreDict`` does (as Python, in its module, where ``nn``, ``th`` and
+    the schedules are defined), with a one-line error for a value that does not evaluate.
+    """
+    import rl_zoo3.utils
+
+    evaluated = {}
+    for pair in pairs:
+        key, _, value = pair.partition(":")
+        try:
+            evaluated[key] = eval(value, dict(vars(rl_zoo3.utils)))
+        except Exception as error:
+            raise ConfigError(
+                f"{flag} {pair!r}: RL-Zoo evaluates the value as Python and it fails ({error!r}); "
+                f"quote strings, e.g. {key}:\"'{value}'\""
+            ) from error
+    return evaluated
 
 
 def _train_arguments(args: list[str]) -> argparse.Namespace:
-    """The few ``train`` flags we need, parsed the way RL-Zoo's parser reads them; the rest is left alone."""
+    """The few ``train`` flags needed before RL-Zoo's parser can run, parsed the way RL-Zoo's parser reads them."""
     parser = argparse.ArgumentParser(add_help=False)
     parser.add_argument("--algo", default="ppo")
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("-conf", "--conf-file", default=None)
     parser.add_argument("-params", "--hyperparams", nargs="+", default=[])
+    parser.add_argument("--env-kwargs", nargs="+", default=[])
+    parser.add_argument("--eval-env-kwargs", nargs="+", default=[])
     parser.add_argument("--gym-packages", nargs="+", default=[])
     parsed = parser.parse_known_args(args)[0]
-    # key:value pairs whose values RL-Zoo evaluates as Python (its StoreDict, in its own module, where nn, th and
-    # the schedules are defined): check they evaluate, in the same namespace
-    import rl_zoo3.utils
-
-    overrides = {}
-    for pair in parsed.hyperparams:
-        key, _, value = pair.partition(":")
-        try:
-            overrides[key] = eval(value, dict(vars(rl_zoo3.utils)))
-        except Exception as error:
-            raise ConfigError(
-                f"--hyperparams {pair!r}: RL-Zoo evaluates the value as Python and it fails ({error!r}); "
-                f"quote strings, e.g. {key}:\"'{value}'\""
-            ) from error
-    parsed.hyperparams = overrides
+    parsed.hyperparams = _evaluate_pairs("--hyperparams", parsed.hyperparams)
+    _evaluate_pairs("--env-kwargs", parsed.env_kwargs)
+    _evaluate_pairs("--eval-env-kwargs", parsed.eval_env_kwargs)
     return parsed
+
+
+def rl_zoo_train_arguments(args: list[str]) -> argparse.Namespace:
+    """
+    RL-Zoo's own reading of a ``train`` command line: its parser, with its defaults and types. RL-Zoo builds the
+    parser inside ``train()``, so ``train()`` is run up to its ``parse_args`` and stopped there (nothing else of it
+    runs). A flag RL-Zoo's parser refuses exits here, with its usage message.
+
+    :param args: the arguments after ``train``
+    :return: the namespace RL-Zoo's ``train`` would work from
+    """
+    import rl_zoo3.train
+
+    parse_args = argparse.ArgumentParser.parse_args
+
+    def parse_and_stop(self: argparse.ArgumentParser, *parse_args_args: Any, **kwargs: Any) -> argparse.Namespace:
+        raise _Parsed(parse_args(self, *parse_args_args, **kwargs))
+
+    argv = sys.argv
+    sys.argv = ["sb3-pg train", *args]
+    argparse.ArgumentParser.parse_args = parse_and_stop  # type: ignore[assignment,method-assign]
+    try:
+        rl_zoo3.train.train()
+    except _Parsed as parsed:
+        return parsed.namespace
+    finally:
+        argparse.ArgumentParser.parse_args = parse_args  # type: ignore[method-assign]
+        sys.argv = argv
+    raise RuntimeError("RL-Zoo's train() returned without parsing its arguments")
 
 
 def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -111,50 +173,248 @@ def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, 
     raise ConfigError(f"{path} has no block for {env_id!r} and no '{fallback}:' block; its blocks: {sorted(config)}")
 
 
-def _check_values(algo_class: type[Any], block: dict[str, Any], source: str, overrides: dict[str, Any]) -> None:
-    """
-    Build the algorithm as RL-Zoo will (without an env or networks), so that it refuses bad values now.
+def _writable_folder_problem(path: str) -> str | None:
+    """Why ``path`` cannot be (or be created as) a folder this process writes to; ``None`` if it can."""
+    target = Path(path).absolute()
+    if target.exists() and not target.is_dir():
+        return "it exists and is not a folder"
+    existing = target
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return None
 
-    :param algo_class: One of our algorithms (its constructor checks its arguments before it needs an env)
-    :param block: The config block RL-Zoo reads
-    :param source: Where the block comes from (file and block name, for the message)
-    :param overrides: The ``-params`` key:value pairs, evaluated
-    :raises ConfigError: a value the algorithm refuses, with where each setting it names comes from
+
+def check_flags(ns: argparse.Namespace) -> None:
     """
-    hyperparams = {**block, **overrides}
-    kwargs = {key: value for key, value in hyperparams.items() if key not in {*ZOO_KEYS, "policy", "policy_kwargs"}}
-    for key in SCHEDULE_KEYS:
-        if isinstance(kwargs.get(key), str):
-            where = "--hyperparams" if key in overrides else source
+    Flag values RL-Zoo's ``train`` accepts and then fails on late, or silently ignores.
+
+    :param ns: RL-Zoo's parsed ``train`` arguments (:func:`rl_zoo_train_arguments`)
+    :raises ConfigError: the first such flag, with what to pass instead
+    """
+    _check_run_flags(ns)
+    _check_optuna_flags(ns)
+    _check_outputs(ns)
+
+
+def _check_run_flags(ns: argparse.Namespace) -> None:
+    """Seed, device, logging, evaluation and the model to continue from."""
+    import torch as th
+
+    if ns.seed > 2**32 - 1:
+        raise ConfigError(f"--seed {ns.seed}: must be at most 2**32 - 1 (numpy's seed range); a negative seed draws one")
+    if ns.device != "auto":
+        try:
+            th.device(ns.device)
+        except RuntimeError as error:
+            raise ConfigError(f"--device {ns.device!r} is not a torch device (auto, cpu, cuda, cuda:1, mps, ...)") from error
+    if ns.log_interval == 0 or ns.log_interval < -2:
+        raise ConfigError(
+            f"--log-interval {ns.log_interval}: give a number of updates >= 1 (-1: the algorithm's default, -2: no logging)"
+        )
+    if ns.eval_freq > 0 or ns.optimize_hyperparameters:
+        for flag, value in (("--eval-episodes", ns.eval_episodes), ("--n-eval-envs", ns.n_eval_envs)):
+            if value < 1:
+                raise ConfigError(f"{flag} {value}: must be >= 1 (to evaluate nothing, pass --eval-freq -1)")
+    if ns.trained_agent and not (ns.trained_agent.endswith(".zip") and Path(ns.trained_agent).is_file()):
+        raise ConfigError(f"--trained-agent (-i) {ns.trained_agent}: no such .zip file (a model saved by model.save)")
+
+
+def _check_optuna_flags(ns: argparse.Namespace) -> None:
+    """The study's sizes with ``-optimize``; ``--trial-id``, ``--storage`` and ``--study-name`` where they are read."""
+    if ns.optimize_hyperparameters:
+        for flag, value, low in (
+            ("--n-trials", ns.n_trials, 1),
+            ("--n-jobs", ns.n_jobs, 1),
+            ("--n-startup-trials", ns.n_startup_trials, 0),
+            ("--n-evaluations", ns.n_evaluations, 1),
+            ("--max-total-trials", ns.max_total_trials, 1),
+        ):
+            if value is not None and value < low:
+                raise ConfigError(f"{flag} {value}: must be >= {low}")
+    if ns.trial_id is not None:
+        if not (ns.storage and ns.study_name):
+            raise ConfigError(f"--trial-id {ns.trial_id} needs --storage and --study-name (the study to read it from)")
+        if ns.trial_id <= 0:
+            raise ConfigError(
+                f"--trial-id {ns.trial_id}: RL-Zoo ignores a trial id below 1 and would train the config's settings; "
+                "pass that trial's values with -params instead"
+            )
+    elif (ns.storage or ns.study_name) and not ns.optimize_hyperparameters:
+        raise ConfigError("--storage and --study-name are read by -optimize and --trial-id only; without them they do nothing")
+
+
+def _check_outputs(ns: argparse.Namespace) -> None:
+    """The folders RL-Zoo writes to, and the packages that ``--track``, ``-tb`` and ``--progress`` need."""
+    for flag, path in (
+        ("--log-folder (-f)", ns.log_folder),
+        ("--tensorboard-log (-tb)", ns.tensorboard_log),
+        ("--optimization-log-path", ns.optimization_log_path),
+    ):
+        problem = path and _writable_folder_problem(path)
+        if problem:
+            raise ConfigError(f"{flag} {path}: {problem}")
+    needed = []
+    if ns.tensorboard_log or ns.track:
+        needed.append(("tensorboard", "--tensorboard-log and --track log through TensorBoard", "wandb"))
+    if ns.track:
+        needed.append(("wandb", "--track logs to Weights & Biases", "wandb"))
+    if ns.progress:
+        needed += [(module, "--progress draws a progress bar with tqdm and rich", "zoo") for module in ("tqdm", "rich")]
+    for module, why, extra in needed:
+        if importlib.util.find_spec(module) is None:
+            raise ConfigError(f'{why}, and {module} is not installed: pip install {module} (or pip install -e ".[{extra}]")')
+
+
+def _check_keys(algo_class: type[Any], sources: list[tuple[str, str]]) -> None:
+    """Each config or ``-params`` key is a constructor argument of ``algo_class`` or a key RL-Zoo consumes."""
+    parameters = inspect.signature(algo_class.__init__).parameters
+    accepted = {key for key in parameters if key not in {"self", *FLAG_KEYS} and not key.startswith("_")} | ZOO_KEYS
+    renamed = getattr(algo_class, "_renamed_parameters", {})
+    for key, source in sources:
+        if key in FLAG_KEYS:
+            raise ConfigError(
+                f"the hyperparameter {key!r} from {source} is set by RL-Zoo from its flag {FLAG_KEYS[key]}: "
+                f"pass {FLAG_KEYS[key].split()[0]} VALUE instead"
+            )
+        if key in renamed:
+            raise ConfigError(f"{algo_class.__name__}: the hyperparameter {key!r} from {source} was renamed {renamed[key]!r}")
+        if key not in accepted:
+            close = difflib.get_close_matches(key, sorted(accepted), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"{algo_class.__name__} does not accept the hyperparameter {key!r} from {source}{hint}\n"
+                f"accepted: {', '.join(sorted(accepted))}"
+            )
+
+
+def _schedule_starts(hyperparams: dict[str, Any], where: dict[str, str]) -> dict[str, float]:
+    """
+    Check the schedule strings of our schedule keys and give their start values (the constructor checks those).
+
+    :param hyperparams: The config block with the ``-params`` overrides
+    :param where: Where each key comes from
+    :raises ConfigError: a string of another form, or with a negative or non-finite value, as the user wrote it
+    """
+    starts = {}
+    for key in TWO_NUMBER_SCHEDULE_KEYS:
+        text = hyperparams.get(key)
+        if isinstance(text, str):
             try:
-                if key in OUR_SCHEDULE_KEYS:
-                    schedule = parse_schedule(kwargs[key])
-                    start, end = schedule(1.0), schedule(0.0)
-                else:
-                    _, start_text = kwargs[key].split("_")
-                    start, end = float(start_text), 0.0  # RL-Zoo's linear_schedule ends at 0
+                starts[key] = parse_schedule(text)(1.0)
             except ValueError as error:
-                raise ConfigError(
-                    f"{key}={kwargs[key]!r} from {where}: RL-Zoo reads a string as a schedule, "
-                    "'<kind>_<start value>' (e.g. 'lin_3e-3'; for ours also 'lin_<start>_<end>')"
-                ) from error
-            if end < 0:
-                raise ConfigError(f"{key}={kwargs[key]!r} from {where}: the schedule ends at {end}, below 0")
-            kwargs[key] = start
-    try:
-        algo_class(hyperparams.get("policy", "MlpPolicy"), env=None, _init_setup_model=False, **kwargs)
-    except (ValueError, TypeError) as error:
-        notes = []
-        defaults = inspect.signature(algo_class.__init__).parameters
-        for key in block:
-            if key in kwargs and key not in overrides and re.search(rf"\b{key}\b", str(error)):
-                how = (
-                    f"unset it with -params {key}:None"
-                    if defaults[key].default is None
-                    else f"override it with -params {key}:VALUE"
-                )
-                notes.append(f"\n{key}={block[key]!r} comes from {source}; {how}")
-        raise ConfigError(f"{algo_class.__name__} refuses the hyperparameters: {error}{''.join(notes)}") from error
+                raise ConfigError(f"{key}={text!r} from {where[key]}: {error}") from error
+    return starts
+
+
+def _check_zoo_values(hyperparams: dict[str, Any], where: dict[str, str], block_source: str, n_timesteps_flag: int) -> None:
+    """The values of the keys RL-Zoo consumes itself that it would take and then fail on (``n_envs: 0``, ...)."""
+    if n_timesteps_flag <= 0:
+        if "n_timesteps" not in hyperparams:
+            raise ConfigError(f"no n_timesteps: {block_source} has none and no -n (--n-timesteps) is given")
+        value = hyperparams["n_timesteps"]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not float(value).is_integer() or value < 1:
+            raise ConfigError(f"n_timesteps={value!r} from {where['n_timesteps']}: must be a whole number >= 1")
+    for key in ("n_envs", "frame_stack"):
+        value = hyperparams.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ConfigError(f"{key}={value!r} from {where[key]}: must be a whole number >= 1")
+
+
+def _named_in(key: str, value: Any, text: str) -> bool:
+    """Whether an error message names the setting ``key`` (as ``key=...``, as a name with an underscore, or one of its
+    ``policy_kwargs`` keys)."""
+    names = [key, *value] if key == "policy_kwargs" and isinstance(value, dict) else [key]
+    return any(re.search(rf"\b{name}=", text) or ("_" in name and re.search(rf"\b{name}\b", text)) for name in names)
+
+
+def _notes(error: Exception, hyperparams: dict[str, Any], where: dict[str, str], algo_class: type[Any]) -> str:
+    """The ``-params`` given, and where each config setting the error names comes from (as written) and how to change it."""
+    defaults = inspect.signature(algo_class.__init__).parameters
+    overrides = [f"{key}={value!r}" for key, value in hyperparams.items() if where[key] == "--hyperparams"]
+    notes = [f"\n-params: {', '.join(overrides)}"] if overrides else []
+    for key, value in hyperparams.items():
+        if where[key] != "--hyperparams" and _named_in(key, value, str(error)):
+            default = defaults[key].default if key in defaults else inspect.Parameter.empty
+            how = f"unset it with -params {key}:None" if default is None else f"override it with -params {key}:VALUE"
+            notes.append(f"\n{key}={value!r} comes from {where[key]}; {how}")
+    return "".join(notes)
+
+
+def check_model(ns: argparse.Namespace, algo_class: type[Any], block: dict[str, Any], block_source: str) -> None:
+    """
+    Build the env as RL-Zoo will (its ``ExperimentManager``: wrappers, ``n_envs``, ``--env-kwargs``, normalisation,
+    frame stacking) and construct the model on it with the resolved hyperparameters, so that whatever the env or the
+    algorithm refuses stops the command now; with ``-i``, also load the model to continue from onto that env. Nothing
+    is written (no log folder, no monitor file).
+
+    :param ns: RL-Zoo's parsed ``train`` arguments
+    :param algo_class: One of our algorithms
+    :param block: The config block RL-Zoo reads
+    :param block_source: Where the block comes from (file and block name, for the messages)
+    :raises ConfigError: what the env or the algorithm refuses, with where each setting it names comes from
+    """
+    from rl_zoo3.exp_manager import ExperimentManager
+
+    overrides = ns.hyperparams or {}
+    hyperparams = {**block, **overrides}
+    where = {key: "--hyperparams" if key in overrides else block_source for key in hyperparams}
+    starts = _schedule_starts(hyperparams, where)
+    _check_zoo_values(hyperparams, where, block_source, ns.n_timesteps)
+    manager = ExperimentManager(
+        ns,
+        ns.algo,
+        ns.env,
+        ns.log_folder,
+        n_timesteps=ns.n_timesteps,
+        eval_freq=ns.eval_freq,
+        hyperparams=dict(overrides),
+        env_kwargs=ns.env_kwargs,
+        eval_env_kwargs=ns.eval_env_kwargs,
+        trained_agent=ns.trained_agent,
+        optimize_hyperparameters=ns.optimize_hyperparameters,
+        storage=ns.storage,
+        study_name=ns.study_name,
+        seed=max(ns.seed, 0),
+        verbose=0,
+        n_eval_envs=ns.n_eval_envs,
+        device="cpu",
+        config=ns.conf_file,
+        trial_id=ns.trial_id,
+    )
+    with contextlib.redirect_stdout(io.StringIO()):  # RL-Zoo prints what it reads; it prints it again when it runs
+        try:
+            resolved, _ = manager.read_hyperparameters()
+            kwargs, manager.env_wrapper, _, manager.vec_env_wrapper = manager._preprocess_hyperparams(resolved)
+            env = manager.create_envs(manager.n_envs, no_log=True)
+        except Exception as error:
+            notes = _notes(error, hyperparams, where, algo_class)
+            raise ConfigError(
+                f"the env {ns.env} cannot be built as configured: {type(error).__name__}: {error}{notes}"
+            ) from error
+        try:
+            model = algo_class(env=env, verbose=0, device="cpu", **{**kwargs, **starts})
+            del model
+            if ns.trained_agent:
+                try:
+                    algo_class.load(ns.trained_agent, env=env, device="cpu")
+                except Exception as error:
+                    raise ConfigError(f"--trained-agent (-i) {ns.trained_agent}: cannot continue from it: {error}") from error
+        except ConfigError:
+            raise
+        except Exception as error:
+            notes = _notes(error, hyperparams, where, algo_class)
+            raise ConfigError(f"{algo_class.__name__} refuses the hyperparameters: {error}{notes}") from error
+        finally:
+            env.close()
+        if ns.eval_freq > 0 and not ns.optimize_hyperparameters:
+            try:
+                manager.create_envs(ns.n_eval_envs, eval_env=True).close()
+            except Exception as error:
+                raise ConfigError(f"the evaluation env cannot be built: {type(error).__name__}: {error}") from error
 
 
 def check_train_arguments(args: list[str]) -> list[str]:
@@ -164,18 +424,25 @@ def check_train_arguments(args: list[str]) -> list[str]:
     :param args: the arguments after ``train``
     :return: the arguments to hand to RL-Zoo's ``train``
     :raises ConfigError: unknown algo or env, no config block for the env, a config key the algorithm does not
-        accept, or (for our algorithms) a value it refuses
+        accept, a flag value RL-Zoo would fail on late, or (for our algorithms) a setting the env or the algorithm
+        refuses
     """
     import gymnasium as gym
     import rl_zoo3.import_envs  # noqa: F401  (RL-Zoo's extra envs, as its train registers them)
     import yaml
     from rl_zoo3.utils import ALGOS as ZOO_ALGOS
 
-    parsed = _train_arguments(args)  # raises ConfigError for a -params value RL-Zoo cannot evaluate
+    register()
+    parsed = _train_arguments(args)  # raises ConfigError for a key:value RL-Zoo cannot evaluate
     for module in parsed.gym_packages:
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise ConfigError(f"--gym-packages {module}: cannot import it ({error})") from error
     if parsed.algo not in ZOO_ALGOS:
-        raise ConfigError(f"unknown algo {parsed.algo!r}; choose from {sorted(ZOO_ALGOS)}")
+        close = difflib.get_close_matches(parsed.algo, list(ZOO_ALGOS), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(f"unknown algo {parsed.algo!r}{hint}; choose from {sorted(ZOO_ALGOS)}")
     if parsed.env not in gym.envs.registry:
         close = difflib.get_close_matches(parsed.env, list(gym.envs.registry), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -183,6 +450,8 @@ def check_train_arguments(args: list[str]) -> list[str]:
     if parsed.conf_file is None and parsed.algo in ALGOS:
         parsed.conf_file = str(config_path(parsed.algo))
         args = [*args, "--conf-file", parsed.conf_file]
+    ns = rl_zoo_train_arguments(args)
+    check_flags(ns)
     if parsed.conf_file is None or not parsed.conf_file.endswith((".yml", ".yaml")):
         return args  # RL-Zoo's own config, or a Python config: RL-Zoo reads and checks it
     if not Path(parsed.conf_file).is_file():
@@ -194,24 +463,25 @@ def check_train_arguments(args: list[str]) -> list[str]:
     parameters = inspect.signature(algo_class.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return args  # the constructor takes any keyword
-    accepted = (set(parameters) - {"self", "env"}) | ZOO_KEYS
     block_source = f"{parsed.conf_file} (block {block_name!r})"
-    sources = [(key, block_source) for key in block]
-    sources += [(key, "--hyperparams") for key in parsed.hyperparams]
-    renamed = getattr(algo_class, "_renamed_parameters", {})
-    for key, source in sources:
-        if key in renamed:
-            raise ConfigError(f"{algo_class.__name__}: the hyperparameter {key!r} from {source} was renamed {renamed[key]!r}")
-        if key not in accepted:
-            close = difflib.get_close_matches(key, sorted(accepted), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(
-                f"{algo_class.__name__} does not accept the hyperparameter {key!r} from {source}{hint}\n"
-                f"accepted: {', '.join(sorted(accepted))}"
-            )
+    _check_keys(algo_class, [(key, block_source) for key in block] + [(key, "--hyperparams") for key in parsed.hyperparams])
     if parsed.algo in ALGOS:
-        _check_values(algo_class, block, block_source, parsed.hyperparams)
+        check_model(ns, algo_class, block, block_source)
     return args
+
+
+def check_video_dependencies(command: str) -> None:
+    """
+    The modules ``record_video`` and ``record_training`` need (the ``zoo`` extra installs them; RL-Zoo does not).
+
+    :raises ConfigError: one is missing, with the install line
+    """
+    missing = [name for module, name in VIDEO_MODULES.items() if importlib.util.find_spec(module) is None]
+    if missing:
+        raise ConfigError(
+            f'{command} needs {" and ".join(missing)}: pip install -e ".[zoo]" in a clone of sb3-pg '
+            f"(or pip install {' '.join(missing)})"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -229,11 +499,14 @@ def main(argv: list[str] | None = None) -> None:
         print(USAGE, file=sys.stderr)
         sys.exit(f"sb3-pg: error: unknown command {command!r}")
     register()
-    if command == "train" and not {"-h", "--help"} & set(args):
+    if not {"-h", "--help"} & set(args):
         try:
-            args = check_train_arguments(args)
+            if command == "train":
+                args = check_train_arguments(args)
+            elif command in MODULE_COMMANDS:
+                check_video_dependencies(command)
         except ConfigError as error:
-            sys.exit(f"sb3-pg train: error: {error}")
+            sys.exit(f"sb3-pg {command}: error: {error}")
     # RL-Zoo's scripts parse sys.argv
     sys.argv = [f"sb3-pg {command}", *args]
     if command in MODULE_COMMANDS:

@@ -31,16 +31,26 @@ def convert_reinforce_params(sampled_params: dict[str, Any]) -> dict[str, Any]:
     """
     hyperparams = dict(sampled_params)
     hyperparams["n_episodes"] = 2 ** hyperparams.pop("n_episodes_pow")
+    # The batch is a number of episodes: a config's minimum number of steps would conflict with it
+    hyperparams["n_steps"] = None
     hyperparams["gamma"] = 1 - hyperparams.pop("one_minus_gamma")
     critic = hyperparams.get("baseline") == "value"
     return {"policy_kwargs": _policy_kwargs(hyperparams, critic), **hyperparams}
 
 
-def _suggest_reinforce(trial: optuna.Trial, min_episodes_pow: int) -> dict[str, Any]:
-    """The search space the two REINFORCE variants share (true values of the transformed ones shown in Optuna)."""
+def _suggest_reinforce(trial: optuna.Trial, min_episodes: int, n_envs: int) -> dict[str, Any]:
+    """
+    The search space the two REINFORCE variants share (true values of the transformed ones shown in Optuna).
+
+    :param trial: Optuna trial
+    :param min_episodes: The fewest episodes per update the algorithm takes
+    :param n_envs: Number of envs: every env contributes an episode to each update, so at least that many episodes
+    """
+    # Powers of two from the smallest that is >= max(min_episodes, n_envs) to 32 (or that one, if larger) episodes
+    # per update (the N of the estimator)
+    low = (max(min_episodes, n_envs) - 1).bit_length()
     sampled: dict[str, Any] = {
-        # 2**min_episodes_pow to 32 episodes per update (the N of the estimator)
-        "n_episodes_pow": trial.suggest_int("n_episodes_pow", min_episodes_pow, 5),
+        "n_episodes_pow": trial.suggest_int("n_episodes_pow", low, max(low, 5)),
         "one_minus_gamma": trial.suggest_float("one_minus_gamma", 0.0001, 0.1, log=True),
         "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-2, log=True),
         "ent_coef": trial.suggest_float("ent_coef", 1e-8, 0.01, log=True),
@@ -59,11 +69,11 @@ def sample_reinforce_params(trial: optuna.Trial, n_actions: int, n_envs: int, ad
 
     :param trial: Optuna trial
     :param n_actions: unused (RL-Zoo's sampler signature)
-    :param n_envs: unused
+    :param n_envs: Number of envs (the fewest episodes per update)
     :param additional_args: unused
     :return: keyword arguments of ``Reinforce``
     """
-    sampled = _suggest_reinforce(trial, min_episodes_pow=0)
+    sampled = _suggest_reinforce(trial, min_episodes=1, n_envs=n_envs)
     sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", [False, True])
     return convert_reinforce_params(sampled)
 
@@ -77,12 +87,12 @@ def sample_reinforce_baseline_params(
 
     :param trial: Optuna trial
     :param n_actions: unused (RL-Zoo's sampler signature)
-    :param n_envs: unused
+    :param n_envs: Number of envs (the fewest episodes per update)
     :param additional_args: unused
     :return: keyword arguments of ``ReinforceBaseline``
     """
     # The baselines from the batch are leave-one-out estimates: at least 2 episodes per update
-    sampled = _suggest_reinforce(trial, min_episodes_pow=1)
+    sampled = _suggest_reinforce(trial, min_episodes=2, n_envs=n_envs)
     sampled["baseline"] = trial.suggest_categorical("baseline", ["value", "mean", "step_mean", "optimal"])
     sampled["normalize_advantage"] = trial.suggest_categorical("normalize_advantage", [False, True])
     if sampled["baseline"] == "value":

@@ -1,5 +1,6 @@
 """Registration of our algorithms, configs and Optuna samplers with RL-Zoo."""
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,17 +12,20 @@ from sb3_pg import ALGOS
 # "lin_<value>" is a linear schedule from <value> to 0, as RL-Zoo reads learning_rate, and "lin_<start>_<end>" one
 # from <start> to <end> (a floor that the last steps keep)
 SCHEDULE_KEYS = ("critic_learning_rate", "target_kl")
+# The keys that take "lin_<start>_<end>" too: ours and learning_rate (RL-Zoo reads only "lin_<start>" for its other
+# schedule keys: clip_range, clip_range_vf, delta_std)
+TWO_NUMBER_SCHEDULE_KEYS = ("learning_rate", *SCHEDULE_KEYS)
 
 
 def parse_schedule(text: str) -> Callable[[float], float]:
     """
     Read one of our schedule strings: ``"lin_<start>"``, linear from start to 0 (RL-Zoo's ``linear_schedule``,
     as RL-Zoo reads ``learning_rate``), or ``"lin_<start>_<end>"``, linear from start to end over the run
-    (SB3's ``LinearSchedule``).
+    (SB3's ``LinearSchedule``). Both values are finite numbers >= 0 (learning rates and KL targets).
 
     :param text: The string from a config or ``-params``
     :return: The schedule, a function of ``progress_remaining`` (1 at the start, 0 at the end)
-    :raises ValueError: a string of another form
+    :raises ValueError: a string of another form, or a value that is negative or not finite
     """
     from rl_zoo3.utils import linear_schedule
     from stable_baselines3.common.utils import LinearSchedule
@@ -32,7 +36,13 @@ def parse_schedule(text: str) -> Callable[[float], float]:
     except ValueError:
         numbers = []
     if kind != "lin" or len(numbers) not in (1, 2):
-        raise ValueError(f"{text!r} is not a schedule: 'lin_<start>' (linear to 0) or 'lin_<start>_<end>'")
+        raise ValueError(
+            f"{text!r} is not a schedule: 'lin_<start>' (linear to 0) or 'lin_<start>_<end>' "
+            f"({', '.join(TWO_NUMBER_SCHEDULE_KEYS)} take both forms)"
+        )
+    for name, number, value in zip(("start", "end"), numbers, values):
+        if not math.isfinite(number) or number < 0:
+            raise ValueError(f"the schedule {text!r} has {name} {value}: must be a finite number >= 0")
     if len(numbers) == 1:
         return linear_schedule(numbers[0])
     return LinearSchedule(start=numbers[0], end=numbers[1], end_fraction=1.0)
@@ -72,7 +82,9 @@ def register() -> None:
         import rl_zoo3.hyperparams_opt
         import rl_zoo3.utils
     except ImportError as error:
-        raise ImportError('RL-Zoo integration needs rl_zoo3: pip install "sb3-pg[zoo]"') from error
+        raise ImportError(
+            'RL-Zoo integration needs rl_zoo3: pip install -e ".[zoo]" in a clone of sb3-pg (or pip install rl_zoo3)'
+        ) from error
     from sb3_pg.zoo.hyperparams_opt import HYPERPARAMS_CONVERTER, HYPERPARAMS_SAMPLER
 
     rl_zoo3.utils.ALGOS.update(ALGOS)
@@ -85,7 +97,8 @@ def register() -> None:
 def _add_schedule_keys() -> None:
     """
     Make RL-Zoo's ``ExperimentManager`` read ``"lin_<value>"`` as a linear schedule for our ``SCHEDULE_KEYS`` too,
-    as it does for its own keys (its ``_preprocess_schedules``), and ``"lin_<start>_<end>"`` (``parse_schedule``).
+    as it does for its own keys (its ``_preprocess_schedules``), and ``"lin_<start>_<end>"`` (``parse_schedule``)
+    for those and ``learning_rate``.
     Idempotent.
     """
     from rl_zoo3.exp_manager import ExperimentManager
@@ -95,10 +108,14 @@ def _add_schedule_keys() -> None:
         return
 
     def preprocess_schedules(hyperparams: dict[str, Any]) -> dict[str, Any]:
+        # RL-Zoo's own reading takes "lin_<start>" only: "lin_<start>_<end>" of learning_rate is read here
+        ours = {
+            key: hyperparams.pop(key)
+            for key in TWO_NUMBER_SCHEDULE_KEYS
+            if isinstance(hyperparams.get(key), str) and (key in SCHEDULE_KEYS or hyperparams[key].count("_") > 1)
+        }
         hyperparams = original(hyperparams)
-        for key in SCHEDULE_KEYS:
-            if isinstance(hyperparams.get(key), str):
-                hyperparams[key] = parse_schedule(hyperparams[key])
+        hyperparams.update({key: parse_schedule(text) for key, text in ours.items()})
         return hyperparams
 
     preprocess_schedules.sb3_pg_schedules = True  # type: ignore[attr-defined]
