@@ -5,6 +5,7 @@ from it with their episode statistics logged.
 """
 
 import csv
+import re
 import warnings
 
 import gymnasium as gym
@@ -190,6 +191,23 @@ def test_vector_envs_it_cannot_reset_are_refused():
         make_gymnasium_vec_env("Acrobot-v1", 2, vectorization_mode="vector_entry_point")
     # Without a vector entry point: gymnasium's SyncVectorEnv
     assert make_gymnasium_vec_env("Acrobot-v1", 2).venv.autoreset_mode == AutoresetMode.SAME_STEP  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(n_envs=0), "n_envs=0"),
+        (dict(n_envs=-2), "n_envs=-2"),
+        (dict(n_envs=2.5), "n_envs=2.5"),
+        (dict(n_envs=True), "n_envs=True"),
+        (dict(seed=-1), "seed=-1"),
+        (dict(seed=1.5), "seed=1.5"),
+        (dict(vectorization_mode="vector"), "vectorization_mode='vector'"),
+    ],
+)
+def test_make_gymnasium_vec_env_refuses_bad_arguments_by_name(kwargs, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        make_gymnasium_vec_env("CartPole-v1", **kwargs)
 
 
 def test_unbatch_info():

@@ -22,6 +22,8 @@ from stable_baselines3.common.vec_env.base_vec_env import VecEnv, VecEnvIndices,
 
 __all__ = ["GymnasiumVecEnv", "make_gymnasium_vec_env"]
 
+VECTORIZATION_MODES = ("vector_entry_point", "sync", "async")
+
 
 def unbatch_info(info: dict[str, Any], n_envs: int) -> list[dict[str, Any]]:
     """
@@ -267,7 +269,14 @@ def make_gymnasium_vec_env(
     :param monitor_dir: Folder of the ``VecMonitor``'s log file (``None``: no file)
     :param kwargs: Keyword arguments of the env (e.g. ``max_episode_steps``), passed to ``gym.make_vec``
     :return: The vectorised env
+    :raises ValueError: ``n_envs`` not a whole number >= 1, a seed below 0, or an unknown ``vectorization_mode``
     """
+    if isinstance(n_envs, bool) or not isinstance(n_envs, (int, np.integer)) or n_envs < 1:
+        raise ValueError(f"n_envs={n_envs!r}: the number of envs must be a whole number >= 1")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+        raise ValueError(f"seed={seed!r}: must be None (random) or a whole number >= 0, as gymnasium's reset takes it")
+    if vectorization_mode not in (None, *VECTORIZATION_MODES):
+        raise ValueError(f"vectorization_mode={vectorization_mode!r}: choose from {VECTORIZATION_MODES} (or None)")
     spec = gym.spec(env_id)
     if vectorization_mode is None:
         vectorization_mode = "vector_entry_point" if spec.vector_entry_point is not None else "sync"
