@@ -7,7 +7,7 @@ The parts are timed on the real code paths of a normal ``learn()``, by wrapping 
 
 - env: ``env.step`` (the vectorised step, wrappers and normalisation included);
 - inference: the policy's forward passes during collection (``policy.forward``, ``policy.predict_values`` for
-  the bootstrap values, TDActorCritic's ``_act_with_graph`` on its online path);
+  the bootstrap values, TDActorCritic's online path keeps the graph of ``policy.forward``);
 - callbacks: ``callback.on_step`` (our finite-value check included); logging: ``dump_logs``;
 - update: ``train()``, less its critic fit; critic: the critic's regression steps (our ``_fit_critic``; for
   sb3-contrib's TRPO, from its first critic minibatch to the end of ``train()``; A2C and TDActorCritic fit the
@@ -151,8 +151,6 @@ def instrument(model: OnPolicyAlgorithm, timer: Timer) -> None:
     timer.wrap(model, "dump_logs", "logging")
     timer.wrap(model.policy, "forward", "inference", phase="collect")
     timer.wrap(model.policy, "predict_values", "inference", phase="collect")
-    if hasattr(model, "_act_with_graph"):
-        timer.wrap(model, "_act_with_graph", "inference", phase="collect")
     if hasattr(model, "_fit_critic"):
         timer.wrap(model, "_fit_critic", "critic", phase="train")
     elif type(model).__name__ == "TRPO":
@@ -240,11 +238,14 @@ def floors(model: OnPolicyAlgorithm, steps_per_update: float, min_seconds: float
                 param.add_(1e-6 * direction[start : start + param.numel()].view_as(param))
                 start += param.numel()
 
-    if hasattr(model, "_act_with_graph") and model.n_steps == 1:
+    if hasattr(model, "_online_path_applies") and model._online_path_applies():
         # TDActorCritic's online path: the update differentiates the collection's forward pass, not timed here
         timed, calls = 0.0, 0
         while calls < 3 or timed < min_seconds:
-            _, values, log_prob, _ = model._act_with_graph(batch_obs)  # type: ignore[operator]
+            policy.keep_graph = True
+            policy(batch_obs)
+            policy.keep_graph = False
+            values, log_prob, _ = policy.kept_forward
             loss = -(advantages * log_prob).mean() + F.mse_loss(values.flatten(), returns)
             start = time.perf_counter()
             policy.optimizer.zero_grad()

@@ -94,31 +94,3 @@ def test_resume_is_exact(algo, kwargs, tmp_path):
     assert loaded.num_timesteps == model.num_timesteps
     for param, loaded_param in zip(model.policy.parameters(), loaded.policy.parameters()):
         th.testing.assert_close(param, loaded_param)
-
-
-@pytest.mark.parametrize(
-    "algo, old, new, value",
-    [
-        (Reinforce, "normalize_returns", "normalize_advantage", True),
-        (ReinforceBaseline, "n_critic_epochs", "n_critic_updates", 3),
-    ],
-)
-def test_a_model_saved_before_a_rename_loads(algo, old, new, value, tmp_path):
-    model = algo("MlpPolicy", "CartPole-v1", n_episodes=2, seed=0, **{new: value})
-    # A file written by sb3-pg 0.1.0 holds the attribute under its old name
-    vars(model)[old] = vars(model).pop(new)
-    model.save(tmp_path / "old.zip")
-    loaded = algo.load(tmp_path / "old.zip", env=make_vec_env("CartPole-v1", n_envs=1, seed=0))
-    assert getattr(loaded, new) == value and old not in vars(loaded)
-    loaded.learn(200)
-
-
-def test_a_reinforce_baseline_saved_before_the_renames_keeps_its_own_normalize_advantage(tmp_path):
-    """Such a file holds ReinforceBaseline's normalize_advantage and Reinforce's normalize_returns (always False)."""
-    model = ReinforceBaseline("MlpPolicy", "CartPole-v1", n_episodes=2, seed=0, normalize_advantage=True, n_critic_updates=4)
-    vars(model)["n_critic_epochs"] = vars(model).pop("n_critic_updates")
-    vars(model)["normalize_returns"] = False
-    model.save(tmp_path / "old.zip")
-    loaded = ReinforceBaseline.load(tmp_path / "old.zip")
-    assert loaded.normalize_advantage is True and loaded.n_critic_updates == 4
-    assert "normalize_returns" not in vars(loaded) and "n_critic_epochs" not in vars(loaded)

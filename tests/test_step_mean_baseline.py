@@ -40,7 +40,8 @@ def test_values_by_hand():
     steps = th.tensor([1, 0, 0, 1, 2, 0])
     zeros = th.zeros(6)
     data = EpisodicSamples(th.zeros(6, 4), zeros, zeros, zeros, returns, zeros, episode_ids, steps)
-    baselines = model._step_mean_baseline(data)
+    advantages = model._advantages(data, log_prob=th.zeros(6))
+    baselines = returns - advantages
     # Episode 0 at t = 1: the other episode reaching t = 1 returns 4; episode 2 at t = 0: (3 + 5) / 2; episode 0 at
     # t = 0: (7 + 5) / 2; episode 1 at t = 1: 2; episode 0 at t = 2: no other episode, 0; episode 1 at t = 0: (3 + 7) / 2
     np.testing.assert_allclose(baselines.numpy(), [4.0, 4.0, 6.0, 2.0, 0.0, 5.0])

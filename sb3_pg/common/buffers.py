@@ -86,11 +86,13 @@ class _EpisodicMixin:
     _step_arrays = ("actions", "rewards", "returns", "episode_starts", "values", "log_probs", "advantages")
     _sample_arrays = ("actions", "values", "log_probs", "returns", "discounts", "episode_ids", "step_index")
 
-    def __init__(self, *args: Any, return_type: str = "reward_to_go", **kwargs: Any):
+    def __init__(self, buffer_size: int | None, *args: Any, return_type: str = "reward_to_go", **kwargs: Any):
         if return_type not in RETURN_TYPES:
             raise ValueError(f"return_type={return_type!r} is not one of {RETURN_TYPES}")
         self.return_type = return_type
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        # Initial rows: the batch's share of each env (at least 64); the storage grows to fit whole episodes
+        n_envs = kwargs.get("n_envs", 1)
+        super().__init__(max(64, -(-(buffer_size or 0) // n_envs)), *args, **kwargs)  # type: ignore[call-arg]
         self._capacity = self.buffer_size
 
     def reset(self) -> None:
@@ -215,7 +217,8 @@ class EpisodicRolloutBuffer(_EpisodicMixin, RolloutBuffer):
     """
     Rollout buffer of complete episodes with exact Monte-Carlo returns (see the module docstring).
 
-    :param buffer_size: Initial number of rows (vectorised steps); the storage grows when needed
+    :param buffer_size: Steps per batch over all envs, if known (``n_steps``; ``None`` when the batch is set in
+        episodes): it sizes the initial storage, ``max(64, buffer_size / n_envs)`` rows, which grows when needed
     :param observation_space: Observation space
     :param action_space: Action space
     :param device: PyTorch device
@@ -227,7 +230,7 @@ class EpisodicRolloutBuffer(_EpisodicMixin, RolloutBuffer):
 
     def __init__(
         self,
-        buffer_size: int,
+        buffer_size: int | None,
         observation_space: spaces.Space,
         action_space: spaces.Space,
         device: th.device | str = "auto",
@@ -253,7 +256,7 @@ class DictEpisodicRolloutBuffer(_EpisodicMixin, DictRolloutBuffer):
 
     def __init__(
         self,
-        buffer_size: int,
+        buffer_size: int | None,
         observation_space: spaces.Dict,
         action_space: spaces.Space,
         device: th.device | str = "auto",

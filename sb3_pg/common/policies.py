@@ -137,6 +137,10 @@ class SplitActorCriticPolicy(ActorCriticPolicy):
     actor's group: both losses train it, at the actor's step size.
     """
 
+    # TDActorCritic's online update: forward() keeps its graph (see forward)
+    keep_graph: bool = False
+    kept_forward: tuple[th.Tensor, th.Tensor, th.Tensor | None] | None = None
+
     def _build(self, lr_schedule: Schedule) -> None:
         super()._build(lr_schedule)
         modules: list[th.nn.Module] = [self.mlp_extractor.value_net, self.value_net]
@@ -147,6 +151,33 @@ class SplitActorCriticPolicy(ActorCriticPolicy):
         self._actor_params = [param for param in self.parameters() if id(param) not in critic_ids]
         groups = [dict(params=self._actor_params, name="actor"), dict(params=self._critic_params, name="critic")]
         self.optimizer = build_optimizer(self.optimizer_class, groups, lr_schedule(1), self.optimizer_kwargs)
+
+    def forward(self, obs: th.Tensor, deterministic: bool = False) -> tuple[th.Tensor, th.Tensor, th.Tensor]:
+        """
+        SB3's forward pass: a ~ pi(.|s), V(s) and log pi(a|s). With ``keep_graph`` (TDActorCritic's online update)
+        the pass runs with gradients even inside SB3's ``no_grad`` collection, keeps V(s), log pi(a|s) and
+        H(pi(.|s)) with their graph in ``kept_forward``, and returns them detached, as SB3's collection sees them.
+
+        :param obs: Observation
+        :param deterministic: Whether to sample or use deterministic actions
+        :return: action, value and log probability of the action
+        """
+        if not self.keep_graph:
+            return super().forward(obs, deterministic)
+        with th.enable_grad():
+            features = self.extract_features(obs)
+            if self.share_features_extractor:
+                latent_pi, latent_vf = self.mlp_extractor(features)
+            else:
+                latent_pi = self.mlp_extractor.forward_actor(features[0])
+                latent_vf = self.mlp_extractor.forward_critic(features[1])
+            values = self.value_net(latent_vf)
+            distribution = self._get_action_dist_from_latent(latent_pi)
+            with th.no_grad():  # a constant (a Gaussian's reparameterised sample would carry a gradient)
+                actions = distribution.get_actions(deterministic=deterministic)
+            log_prob = distribution.log_prob(actions)
+            self.kept_forward = (values, log_prob, distribution.entropy())
+        return actions.reshape((-1, *self.action_space.shape)), values.detach(), log_prob.detach()  # type: ignore[misc]
 
     def critic_parameters(self) -> list[th.nn.Parameter]:
         """The parameters of V(s)."""

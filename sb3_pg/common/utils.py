@@ -3,12 +3,11 @@ Argument checks that the algorithms share: bad input gets a ValueError that name
 the updates are in :mod:`sb3_pg.common.updates`.
 """
 
-import functools
 import math
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import torch as th
@@ -100,44 +99,6 @@ def check_action_space(algorithm_name: str, action_space: spaces.Space) -> None:
             f"Unsupported action space {action_space}: {algorithm_name} supports "
             f"{', '.join(space.__name__ for space in SUPPORTED_ACTION_SPACES)}"
         )
-
-
-AlgorithmClass = TypeVar("AlgorithmClass", bound=type)
-
-
-def renamed_parameters(**renamed: str) -> Callable[[AlgorithmClass], AlgorithmClass]:
-    """
-    Class decorator: the constructor refuses a parameter passed under its former name with a TypeError that names the
-    new one (instead of Python's "unexpected keyword argument"). The signature seen by ``inspect`` (RL-Zoo's config
-    check) stays the constructor's own. The mapping is kept as ``_renamed_parameters`` (with the parent's), so that a
-    model saved before the rename can be loaded (:func:`restore_renamed_attributes`).
-
-    :param renamed: Former name -> new name
-    """
-
-    def decorate(cls: AlgorithmClass) -> AlgorithmClass:
-        init = vars(cls)["__init__"]  # the class's own constructor
-        all_renamed = {**getattr(cls, "_renamed_parameters", {}), **renamed}
-
-        @functools.wraps(init)
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            for old, new in all_renamed.items():
-                if old in kwargs:
-                    raise TypeError(f"{cls.__name__}: the parameter {old!r} was renamed {new!r}; pass {new}={kwargs[old]!r}")
-            init(self, *args, **kwargs)
-
-        cls.__init__ = __init__  # type: ignore[misc]
-        cls._renamed_parameters = all_renamed  # type: ignore[attr-defined]
-        return cls
-
-    return decorate
-
-
-def restore_renamed_attributes(model: Any) -> None:
-    """Give a model loaded from a file saved before a parameter's rename its attribute under the new name."""
-    for old, new in getattr(model, "_renamed_parameters", {}).items():
-        if old in vars(model):
-            setattr(model, new, vars(model).pop(old))
 
 
 @contextmanager

@@ -10,29 +10,14 @@ from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
+from torch.nn import functional as F
 
-from sb3_pg.common.buffers import (
-    RETURN_TYPES,
-    DictEpisodicRolloutBuffer,
-    EpisodicRolloutBuffer,
-    EpisodicSamples,
-)
+from sb3_pg.common.buffers import RETURN_TYPES, DictEpisodicRolloutBuffer, EpisodicRolloutBuffer, EpisodicSamples
 from sb3_pg.common.diagnostics import batched_gradients, group_weights, record_gradient_statistics
 from sb3_pg.common.on_policy import PolicyGradientAlgorithm
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy, SplitActorCriticPolicy
 from sb3_pg.common.updates import approx_kl, check_finite_loss, clip_gradients, standardize
-from sb3_pg.common.utils import (
-    CheckedSchedule,
-    check_action_space,
-    check_entropy_coef,
-    check_max_grad_norm,
-    check_positive_int,
-    check_step_size,
-    check_unit_interval,
-    renamed_parameters,
-    restore_renamed_attributes,
-    warn_if_cuda_unavailable,
-)
+from sb3_pg.common.utils import check_max_grad_norm, check_positive_int, check_unit_interval
 
 SelfReinforce = TypeVar("SelfReinforce", bound="Reinforce")
 
@@ -40,7 +25,6 @@ DEFAULT_N_EPISODES = 8
 DEFAULT_MAX_EPISODE_STEPS = 100_000
 
 
-@renamed_parameters(normalize_returns="normalize_advantage")
 class Reinforce(PolicyGradientAlgorithm):
     """
     REINFORCE: Monte-Carlo policy gradient (vanilla, no critic).
@@ -106,6 +90,8 @@ class Reinforce(PolicyGradientAlgorithm):
     # An actor-only policy; ReinforceBaseline's value baseline uses a SplitActorCriticPolicy
     policy: ActorPolicy | SplitActorCriticPolicy
 
+    policy_base = (ActorPolicy, SplitActorCriticPolicy)
+
     def __init__(
         self,
         policy: str | type[ActorPolicy],
@@ -135,28 +121,30 @@ class Reinforce(PolicyGradientAlgorithm):
     ):
         if n_episodes is None and n_steps is None:
             n_episodes = DEFAULT_N_EPISODES
-        self.n_episodes = n_episodes
-        self.return_type = return_type
-        self.discount_gradient = discount_gradient
-        self.normalize_advantage = normalize_advantage
-        self.log_grad_stats = log_grad_stats
-        self.max_episode_steps = max_episode_steps
-        self._check_params(learning_rate=learning_rate, n_steps=n_steps, gamma=gamma, max_grad_norm=max_grad_norm)
-        check_entropy_coef(ent_coef)
-        warn_if_cuda_unavailable(device)
-
+        if n_episodes is not None and n_steps is not None:
+            raise ValueError(f"Conflicting batch settings: n_episodes={n_episodes} and n_steps={n_steps}; give one of them")
+        for name, value in (("n_episodes", n_episodes), ("n_steps", n_steps), ("max_episode_steps", max_episode_steps)):
+            if value is not None:
+                check_positive_int(name, value)
+        if return_type not in RETURN_TYPES:
+            raise ValueError(f"return_type={return_type!r} is not one of {RETURN_TYPES}")
+        if discount_gradient and return_type == "episode":
+            raise ValueError(
+                "discount_gradient=True applies to return_type='reward_to_go': the episode return "
+                "G_0 = sum_t gamma^t r_t already gives an unbiased gradient of the discounted objective"
+            )
+        check_unit_interval("gamma", gamma)
+        check_max_grad_norm(max_grad_norm)
         super().__init__(
             policy,
             env,
             learning_rate=learning_rate,
-            n_steps=n_steps,  # type: ignore[arg-type]
+            n_steps=n_steps,
             gamma=gamma,
             # Monte-Carlo returns: no bootstrapping, so no GAE
             gae_lambda=1.0,
             ent_coef=ent_coef,
-            # Unused: a critic, when there is one, has its own step size rather than a weight in a joint loss
-            vf_coef=0.0,
-            max_grad_norm=max_grad_norm,  # type: ignore[arg-type]
+            max_grad_norm=max_grad_norm,
             use_sde=use_sde,
             sde_sample_freq=sde_sample_freq,
             rollout_buffer_class=rollout_buffer_class,
@@ -167,50 +155,23 @@ class Reinforce(PolicyGradientAlgorithm):
             verbose=verbose,
             device=device,
             seed=seed,
-            _init_setup_model=False,
-            # Checked in _setup_model, with a ValueError
-            supported_action_spaces=None,
         )
+        self.n_episodes = n_episodes
+        self.return_type = return_type
+        self.discount_gradient = discount_gradient
+        self.normalize_advantage = normalize_advantage
+        self.log_grad_stats = log_grad_stats
+        self.max_episode_steps = max_episode_steps
         if _init_setup_model:
             self._setup_model()
 
-    def _check_params(self, learning_rate: Any, n_steps: int | None, gamma: float, max_grad_norm: float | None) -> None:
-        """Refuse bad arguments with a ValueError that names the parameter."""
-        if self.n_episodes is not None and n_steps is not None:
-            raise ValueError(
-                f"Conflicting batch settings: n_episodes={self.n_episodes} and n_steps={n_steps}; give one of them"
-            )
-        for name, value in (("n_episodes", self.n_episodes), ("n_steps", n_steps)):
-            if value is not None:
-                check_positive_int(name, value)
-        check_positive_int("max_episode_steps", self.max_episode_steps)
-        if self.return_type not in RETURN_TYPES:
-            raise ValueError(f"return_type={self.return_type!r} is not one of {RETURN_TYPES}")
-        check_unit_interval("gamma", gamma)
-        check_step_size("learning_rate", learning_rate)
-        check_max_grad_norm(max_grad_norm)
-        if self.discount_gradient and self.return_type == "episode":
-            raise ValueError(
-                "discount_gradient=True applies to return_type='reward_to_go': the episode return "
-                "G_0 = sum_t gamma^t r_t already gives an unbiased gradient of the discounted objective"
-            )
-
-    def _check_env_params(self) -> None:
-        check_action_space(type(self).__name__, self.action_space)
+    def _setup_model(self) -> None:
         total, name = (self.n_episodes, "n_episodes") if self.n_episodes is not None else (self.n_steps, "n_steps")
         if total < self.n_envs:
             raise ValueError(
                 f"Conflicting batch settings: {name}={total} is smaller than the number of envs ({self.n_envs}); "
                 "every env must contribute to each batch"
             )
-
-    def _setup_model(self) -> None:
-        restore_renamed_attributes(self)  # a model saved before a rename
-        self._check_env_params()
-        self._setup_lr_schedule()
-        self.set_random_seed(self.seed)
-        self._warned_long_episode = False
-
         episodic = DictEpisodicRolloutBuffer if isinstance(self.observation_space, spaces.Dict) else EpisodicRolloutBuffer
         if self.rollout_buffer_class is None:
             self.rollout_buffer_class = episodic
@@ -219,33 +180,9 @@ class Reinforce(PolicyGradientAlgorithm):
                 f"rollout_buffer_class={self.rollout_buffer_class!r}: {type(self).__name__} learns from complete "
                 f"episodes and needs {episodic.__name__} (sb3_pg.common.buffers) or a subclass of it"
             )
-        # Initial capacity only: the buffer grows to fit whole episodes
-        initial_rows = max(64, -(-(self.n_steps or 0) // self.n_envs))
-        self.rollout_buffer = self.rollout_buffer_class(  # type: ignore[assignment]
-            initial_rows,
-            self.observation_space,  # type: ignore[arg-type]
-            self.action_space,
-            device=self.device,
-            gamma=self.gamma,
-            n_envs=self.n_envs,
-            return_type=self.return_type,
-            **self.rollout_buffer_kwargs,
-        )
-        self.policy = self.policy_class(  # type: ignore[assignment]
-            self.observation_space, self.action_space, self.lr_schedule, use_sde=self.use_sde, **self.policy_kwargs
-        )
-        self.policy = self.policy.to(self.device)
-        if not hasattr(self.policy, "actor_parameters"):
-            raise ValueError(
-                f"policy {type(self.policy).__name__} is not an sb3_pg policy: use (a subclass of) "
-                "sb3_pg.common.policies.ActorPolicy or SplitActorCriticPolicy"
-            )
-        # SB3's advice to train an MLP policy on the CPU, for our MlpPolicy class (SB3 checks its own)
-        self._maybe_recommend_cpu(self._get_policy_from_name("MlpPolicy").__name__)
-
-    def _setup_lr_schedule(self) -> None:
-        # SB3's schedule, with each value checked (>= 0 and finite) when it is used
-        self.lr_schedule = CheckedSchedule("learning_rate", self.learning_rate)
+        self.rollout_buffer_kwargs = {**self.rollout_buffer_kwargs, "return_type": self.return_type}
+        super()._setup_model()
+        self._warned_long_episode = False
 
     def _min_episodes_per_batch(self) -> int:
         """Fewest episodes a batch may hold (a batch of ``n_steps`` keeps collecting until it has them)."""
@@ -373,36 +310,9 @@ class Reinforce(PolicyGradientAlgorithm):
                 "or making it) or raise max_episode_steps."
             )
 
-    def _log_gradient_noise(self, data: EpisodicSamples, log_prob: th.Tensor, advantages: th.Tensor) -> None:
-        """
-        With ``log_grad_stats``, log the noise of the estimator from its per-episode samples
-        g_i = sum_t psi_t grad log pi(a_t|s_t), whose mean is the update's gradient estimate.
-
-        :param data: The batch
-        :param log_prob: log pi(a_t|s_t) under the current parameters (with its graph)
-        :param advantages: psi_t (times gamma^t with ``discount_gradient``)
-        """
-        n_episodes = self.rollout_buffer.n_episodes
-        if self.log_grad_stats and n_episodes >= 2:
-            weights = group_weights(data.episode_ids, n_episodes, advantages.detach())
-            record_gradient_statistics(self.logger, batched_gradients(log_prob, weights, self.policy.actor_parameters()))
-
-    def _record_update(
-        self, data: EpisodicSamples, actions: th.Tensor, policy_loss: th.Tensor, entropy: th.Tensor, grad_norm: th.Tensor
-    ) -> None:
-        """Count the update and log it, with the KL between the policies before and after it on the batch."""
-        with th.no_grad():
-            new_log_prob = self.policy.get_distribution(data.observations).log_prob(actions)
-            kl = approx_kl(new_log_prob - data.old_log_prob).item()
-
-        self._n_updates += 1
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
-        self.logger.record("train/policy_loss", policy_loss.item())
-        self.logger.record("train/entropy_loss", -entropy.mean().item())
-        self.logger.record("train/approx_kl", kl)
-        self.logger.record("train/grad_norm", grad_norm.item())
-        if hasattr(self.policy, "log_std"):
-            self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+    def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
+        """psi_t: the Monte-Carlo return, the reward-to-go G_t or the episode return G_0 (ReinforceBaseline: minus b_t)."""
+        return data.returns
 
     def train(self) -> None:
         """
@@ -415,20 +325,21 @@ class Reinforce(PolicyGradientAlgorithm):
         n_episodes = self.rollout_buffer.n_episodes
         # All kept steps at once: the estimator sums over every step of every episode
         data: EpisodicSamples = next(self.rollout_buffer.get(batch_size=None))
-        actions = data.actions
-        if isinstance(self.action_space, spaces.Discrete):
-            actions = actions.long().flatten()
+        actions = self._loss_actions(data.actions)
+        # values: V(s_t) with ReinforceBaseline's learned baseline, None without a critic
+        values, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
 
-        distribution = self.policy.get_distribution(data.observations)
-        log_prob, entropy = distribution.log_prob(actions), distribution.entropy()
-        # psi_t: the Monte-Carlo return (reward-to-go G_t or episode return G_0)
-        advantages = data.returns
+        # psi_t: the Monte-Carlo return (minus the baseline b_t with ReinforceBaseline)
+        advantages = self._advantages(data, log_prob)
         if self.normalize_advantage and len(advantages) > 1:
             advantages = standardize(advantages)
         if self.discount_gradient:
             # w_t = gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
             advantages = advantages * data.discounts
-        self._log_gradient_noise(data, log_prob, advantages)
+        if self.log_grad_stats and n_episodes >= 2:
+            # The estimator's per-episode samples g_i = sum_t psi_t grad log pi(a_t|s_t), whose mean is the update's
+            weights = group_weights(data.episode_ids, n_episodes, advantages.detach())
+            record_gradient_statistics(self.logger, batched_gradients(log_prob, weights, self.policy.actor_parameters()))
 
         # Policy-gradient loss: -(1/N) sum_i sum_t psi_t log pi(a_t|s_t), so -grad(loss) estimates grad J
         policy_loss = -(advantages.detach() * log_prob).sum() / n_episodes
@@ -437,16 +348,32 @@ class Reinforce(PolicyGradientAlgorithm):
             entropy = -log_prob
         entropy_loss = -entropy.sum() / n_episodes
         loss = policy_loss + self.ent_coef * entropy_loss
-        check_finite_loss(
-            loss, policy_loss, th.zeros(()), self._n_updates + 1, "Lower the learning rate or set max_grad_norm."
-        )
+        value_loss = th.zeros(())
+        if values is not None:
+            # A learned baseline's first regression step on the Monte-Carlo returns rides along (the critic's own
+            # parameter group and step size, one backward pass)
+            value_loss = F.mse_loss(values.flatten(), data.returns)
+            loss = loss + value_loss
+        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, "Lower the learning rate or set max_grad_norm.")
 
         self.policy.optimizer.zero_grad()
         loss.backward()
-        grad_norm = clip_gradients(self.policy, self.max_grad_norm, critic=False)
+        grad_norm = clip_gradients(self.policy, self.max_grad_norm, critic=values is not None)
         self.policy.optimizer.step()
+        if values is not None:
+            self._fit_critic(data, value_loss.item())
 
-        self._record_update(data, actions, policy_loss, entropy, grad_norm)
+        with th.no_grad():
+            # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old
+            log_ratio = self.policy.get_distribution(data.observations).log_prob(actions) - data.old_log_prob
+        self.logger.record("train/policy_loss", policy_loss.item())
+        self.logger.record("train/entropy_loss", -entropy.mean().item())
+        self.logger.record("train/approx_kl", approx_kl(log_ratio).item())
+        self.logger.record("train/grad_norm", grad_norm.item())
+        self._record_update()
+
+    def _fit_critic(self, data: EpisodicSamples, first_value_loss: float) -> None:
+        """The rest of a learned baseline's fit (ReinforceBaseline); Reinforce has no critic."""
 
     def learn(
         self: SelfReinforce,

@@ -1,28 +1,16 @@
 from typing import Any, ClassVar, TypeVar
 
 import torch as th
-from gymnasium import spaces
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.policies import BasePolicy
 from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
 from stable_baselines3.common.utils import explained_variance
-from torch.nn import functional as F
 
 from sb3_pg.common.buffers import EpisodicSamples
 from sb3_pg.common.diagnostics import batched_gradients, group_weights
-from sb3_pg.common.policies import (
-    MultiInputSplitActorCriticPolicy,
-    SplitActorCriticCnnPolicy,
-    SplitActorCriticPolicy,
-)
-from sb3_pg.common.updates import (
-    check_finite_loss,
-    clip_gradients,
-    critic_regression_step,
-    standardize,
-    update_critic_learning_rate,
-)
-from sb3_pg.common.utils import CheckedSchedule, check_positive_int, check_step_size, renamed_parameters
+from sb3_pg.common.policies import MultiInputSplitActorCriticPolicy, SplitActorCriticCnnPolicy, SplitActorCriticPolicy
+from sb3_pg.common.updates import critic_regression_step
+from sb3_pg.common.utils import CheckedSchedule, check_positive_int, check_step_size
 from sb3_pg.reinforce.reinforce import DEFAULT_MAX_EPISODE_STEPS, Reinforce
 
 SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaseline")
@@ -30,7 +18,6 @@ SelfReinforceBaseline = TypeVar("SelfReinforceBaseline", bound="ReinforceBaselin
 BASELINES = ("value", "mean", "step_mean", "optimal")
 
 
-@renamed_parameters(n_critic_epochs="n_critic_updates")
 class ReinforceBaseline(Reinforce):
     """
     REINFORCE with a baseline: the Monte-Carlo policy gradient with psi_t - b_t in place of psi_t.
@@ -174,35 +161,27 @@ class ReinforceBaseline(Reinforce):
         return aliases[policy_name]
 
     def _setup_model(self) -> None:
-        # A file saved by sb3-pg 0.1.0 also holds Reinforce's normalize_returns, always False here: the
-        # normalize_advantage saved beside it is this class's own
-        vars(self).pop("normalize_returns", None)
         super()._setup_model()
-        self.critic_lr_schedule = CheckedSchedule("critic_learning_rate", self.critic_learning_rate)
-        if self.baseline == "value" and not isinstance(self.policy, SplitActorCriticPolicy):
-            raise ValueError(
-                f"baseline='value' needs a policy with a value network and its own step size "
-                f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
-            )
+        if self.baseline == "value":
+            if not isinstance(self.policy, SplitActorCriticPolicy):
+                raise ValueError(
+                    f"baseline='value' needs a policy with a value network and its own step size "
+                    f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
+                )
+            self.critic_lr_schedule = CheckedSchedule("critic_learning_rate", self.critic_learning_rate)
 
     def _min_episodes_per_batch(self) -> int:
         # A baseline from the batch is estimated from its other episodes: with n_steps batches, keep collecting
         # until there are two (with one, the baseline would be 0: plain REINFORCE)
         return 1 if self.baseline == "value" else 2
 
-    def _update_learning_rate(self, optimizers: list[th.optim.Optimizer] | th.optim.Optimizer) -> None:
-        super()._update_learning_rate(optimizers)
-        if self.baseline == "value":
-            assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
-            update_critic_learning_rate(self.policy, self.critic_lr_schedule, self._current_progress_remaining, self.logger)
-
     def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
-        """psi_t - b_t for the chosen baseline, standardised with ``normalize_advantage``."""
+        """psi_t - b_t for the chosen baseline."""
         returns = data.returns
         if self.baseline == "value":
             # V(s_t) from the critic as it was when the batch was collected
-            baselines = data.old_values
-        elif self.baseline == "step_mean":
+            return returns - data.old_values
+        if self.baseline == "step_mean":
             baselines = self._step_mean_baseline(data)
         else:
             episode_ids = data.episode_ids
@@ -217,12 +196,9 @@ class ReinforceBaseline(Reinforce):
             others_den = denominators.sum() - denominators
             per_episode = th.where(others_den > 0, others_num / others_den.clamp_min(1e-12), th.zeros_like(others_num))
             baselines = per_episode[episode_ids]
-            self.logger.record("train/baseline", per_episode.mean().item())
-
-        advantages = returns - baselines
-        if self.normalize_advantage and len(advantages) > 1:
-            advantages = standardize(advantages)
-        return advantages
+        # The mean of b_t over the batch's steps
+        self.logger.record("train/baseline", baselines.mean().item())
+        return returns - baselines
 
     def _step_mean_baseline(self, data: EpisodicSamples) -> th.Tensor:
         """
@@ -235,9 +211,7 @@ class ReinforceBaseline(Reinforce):
         totals = th.zeros(n_steps, device=returns.device).index_add_(0, steps, returns)
         counts = th.zeros(n_steps, device=returns.device).index_add_(0, steps, th.ones_like(returns))
         others = counts[steps] - 1
-        baselines = th.where(others > 0, (totals[steps] - returns) / others.clamp_min(1), th.zeros_like(returns))
-        self.logger.record("train/baseline", baselines.mean().item())
-        return baselines
+        return th.where(others > 0, (totals[steps] - returns) / others.clamp_min(1), th.zeros_like(returns))
 
     def _optimal_baseline_terms(self, data: EpisodicSamples, log_prob: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
         """
@@ -252,81 +226,23 @@ class ReinforceBaseline(Reinforce):
         g, h = flat[:n_episodes], flat[n_episodes:]
         return (g * h).sum(dim=1), (g * g).sum(dim=1)
 
-    def train(self) -> None:
+    def _fit_critic(self, data: EpisodicSamples, first_value_loss: float) -> None:
         """
-        One policy-gradient step on the batch of complete episodes, with psi_t - b_t in place of psi_t:
-        ``loss = -(1/N) sum_i sum_t w_t (psi_t - b_t) log pi(a_t|s_t) - ent_coef (1/N) sum_i sum_t H(pi(.|s_t))``;
-        with ``baseline="value"``, then ``n_critic_updates`` steps of ``mean_t (V(s_t) - G_t)^2`` (the first one in the
-        same backward pass as the policy step).
-        """
-        self.policy.set_training_mode(True)
-        self._update_learning_rate(self.policy.optimizer)
-
-        n_episodes = self.rollout_buffer.n_episodes
-        # All kept steps at once: the estimator sums over every step of every episode
-        data: EpisodicSamples = next(self.rollout_buffer.get(batch_size=None))
-        actions = data.actions
-        if isinstance(self.action_space, spaces.Discrete):
-            actions = actions.long().flatten()
-
-        values: th.Tensor | None
-        if self.baseline == "value":
-            values, log_prob, entropy = self.policy.evaluate_actions(data.observations, actions)
-        else:
-            # A baseline from the batch: the actor alone, no value is computed
-            distribution = self.policy.get_distribution(data.observations)
-            values, log_prob, entropy = None, distribution.log_prob(actions), distribution.entropy()
-        # psi_t - b_t, the baseline from the critic as it was before the batch (or from the other episodes)
-        advantages = self._advantages(data, log_prob)
-        if self.discount_gradient:
-            # w_t = gamma^t: step t's share of the discounted objective (Sutton & Barto 13.3)
-            advantages = advantages * data.discounts
-        self._log_gradient_noise(data, log_prob, advantages)
-
-        # Policy-gradient loss: -(1/N) sum_i sum_t (psi_t - b_t) log pi(a_t|s_t)
-        policy_loss = -(advantages.detach() * log_prob).sum() / n_episodes
-        # Entropy bonus, on the same per-episode scale (approximated by -log pi when there is no closed form)
-        if entropy is None:
-            entropy = -log_prob
-        entropy_loss = -entropy.sum() / n_episodes
-        loss = policy_loss + self.ent_coef * entropy_loss
-        value_loss = th.zeros(())
-        if values is not None:
-            # The critic's first regression step on the Monte-Carlo returns rides along (its own parameter group and
-            # step size, one backward pass)
-            value_loss = F.mse_loss(values.flatten(), data.returns)
-            loss = loss + value_loss
-        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, "Lower the learning rate or set max_grad_norm.")
-
-        self.policy.optimizer.zero_grad()
-        loss.backward()
-        grad_norm = clip_gradients(self.policy, self.max_grad_norm, critic=values is not None)
-        self.policy.optimizer.step()
-
-        if values is not None:
-            assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
-            # The rest of the critic's fit: n_critic_updates full-batch steps in all
-            value_losses = [value_loss.item(), *self._fit_critic(data)]
-            self.logger.record("train/value_loss", sum(value_losses) / len(value_losses))
-            self.logger.record(
-                "train/explained_variance", explained_variance(data.old_values.cpu().numpy(), data.returns.cpu().numpy())
-            )
-
-        self._record_update(data, actions, policy_loss, entropy, grad_norm)
-
-    def _fit_critic(self, data: EpisodicSamples) -> list[float]:
-        """
-        The critic's regression steps after the first (which rides with the policy step): ``n_critic_updates - 1``
+        The rest of the critic's fit, after its first step (taken with the policy step): ``n_critic_updates - 1``
         full-batch steps of ``mean_t (V(s_t) - G_t)^2``.
 
         :param data: The batch
-        :return: The value loss of each step, before the step
+        :param first_value_loss: The value loss of the first step, before it
         """
         assert isinstance(self.policy, SplitActorCriticPolicy)  # checked in _setup_model
-        return [
+        value_losses = [first_value_loss] + [
             critic_regression_step(self.policy, data.observations, data.returns, self.max_grad_norm)
             for _ in range(self.n_critic_updates - 1)
         ]
+        self.logger.record("train/value_loss", sum(value_losses) / len(value_losses))
+        self.logger.record(
+            "train/explained_variance", explained_variance(data.old_values.cpu().numpy(), data.returns.cpu().numpy())
+        )
 
     def learn(
         self: SelfReinforceBaseline,

@@ -4,32 +4,18 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import torch as th
-from gymnasium import spaces
 from stable_baselines3.common.buffers import RolloutBuffer
-from stable_baselines3.common.policies import BasePolicy
-from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedule
+from stable_baselines3.common.policies import BaseModel, BasePolicy
+from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, PyTorchObs, Schedule
 from stable_baselines3.common.utils import explained_variance
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
 from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, mean_kl, natural_step
-from sb3_pg.common.on_policy import PolicyGradientAlgorithm
-from sb3_pg.common.policies import (
-    MultiInputSplitActorCriticPolicy,
-    SplitActorCriticCnnPolicy,
-    SplitActorCriticPolicy,
-)
+from sb3_pg.common.on_policy import PolicyGradientAlgorithm, rollout_tensors
+from sb3_pg.common.policies import MultiInputSplitActorCriticPolicy, SplitActorCriticCnnPolicy, SplitActorCriticPolicy
 from sb3_pg.common.updates import critic_regression_step, standardize
-from sb3_pg.common.utils import (
-    CheckedSchedule,
-    check_action_space,
-    check_entropy_coef,
-    check_positive_finite,
-    check_positive_int,
-    check_step_size,
-    check_unit_interval,
-    warn_if_cuda_unavailable,
-)
+from sb3_pg.common.utils import CheckedSchedule, check_positive_finite, check_positive_int, check_unit_interval
 
 SelfTNPG = TypeVar("SelfTNPG", bound="TNPG")
 
@@ -111,8 +97,6 @@ class TNPG(PolicyGradientAlgorithm):
         "MultiInputPolicy": MultiInputSplitActorCriticPolicy,
     }
     policy: SplitActorCriticPolicy
-    # Class default for models saved before the option existed (SB3's load sets only the saved attributes)
-    reject_kl_factor: float | None = None
 
     def __init__(
         self,
@@ -144,7 +128,6 @@ class TNPG(PolicyGradientAlgorithm):
         device: th.device | str = "auto",
         _init_setup_model: bool = True,
     ):
-        check_step_size("learning_rate", learning_rate)
         for name, value in (
             ("n_steps", n_steps),
             ("batch_size", batch_size),
@@ -160,9 +143,6 @@ class TNPG(PolicyGradientAlgorithm):
         check_positive_finite("cg_damping", cg_damping)
         if reject_kl_factor is not None:
             check_positive_finite("reject_kl_factor", reject_kl_factor)
-        check_entropy_coef(ent_coef)
-        warn_if_cuda_unavailable(device)
-
         super().__init__(
             policy,
             env,
@@ -171,8 +151,7 @@ class TNPG(PolicyGradientAlgorithm):
             gamma=gamma,
             gae_lambda=gae_lambda,
             ent_coef=ent_coef,
-            # Unused: no joint loss, no gradient clipping (the natural step is scaled by target_kl)
-            vf_coef=0.0,
+            # Unused: no gradient clipping (the natural step is scaled by target_kl)
             max_grad_norm=0.0,
             use_sde=use_sde,
             sde_sample_freq=sde_sample_freq,
@@ -184,9 +163,6 @@ class TNPG(PolicyGradientAlgorithm):
             verbose=verbose,
             device=device,
             seed=seed,
-            _init_setup_model=False,
-            # Checked in _setup_model, with a ValueError
-            supported_action_spaces=None,
         )
         self.batch_size = batch_size
         self.target_kl = target_kl
@@ -219,20 +195,9 @@ class TNPG(PolicyGradientAlgorithm):
         if _init_setup_model:
             self._setup_model()
 
-    def _setup_model(self) -> None:
-        check_action_space(type(self).__name__, self.action_space)
-        super()._setup_model()
-        # SB3's advice to train an MLP policy on the CPU, for our MlpPolicy class (SB3 checks its own)
-        self._maybe_recommend_cpu(self.policy_aliases["MlpPolicy"].__name__)
-        if not isinstance(self.policy, SplitActorCriticPolicy):
-            raise ValueError(
-                f"{type(self).__name__} needs a policy that separates the actor's and the critic's parameters "
-                f"(a SplitActorCriticPolicy), got {type(self.policy).__name__}"
-            )
-
     def _setup_lr_schedule(self) -> None:
-        # SB3's schedule (the critic's step size here), with each value checked (>= 0 and finite) when it is used
-        self.lr_schedule = CheckedSchedule("learning_rate", self.learning_rate)
+        # learning_rate: the critic's step size here
+        super()._setup_lr_schedule()
         # delta, a constant or a schedule, checked the same way
         self.target_kl_schedule = CheckedSchedule("target_kl", self.target_kl)
 
@@ -248,8 +213,8 @@ class TNPG(PolicyGradientAlgorithm):
         # One forward pass of the actor on the batch: pi_theta with its graph, and pi_old from the same latent
         # features without gradient (the same numbers as a forward pass of its own)
         # (copies: the policy reuses its distribution object, which the next forward pass overwrites)
-        features = self.policy.extract_features(observations, self.policy.pi_features_extractor)
-        latent_pi = self.policy.mlp_extractor.forward_actor(features)  # type: ignore[arg-type]
+        features = BaseModel.extract_features(self.policy, observations, self.policy.pi_features_extractor)
+        latent_pi = self.policy.mlp_extractor.forward_actor(features)
         distribution = copy.copy(self.policy._get_action_dist_from_latent(latent_pi))
         with th.no_grad():
             old_distribution = copy.copy(self.policy._get_action_dist_from_latent(latent_pi))
@@ -334,52 +299,37 @@ class TNPG(PolicyGradientAlgorithm):
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
 
-        data = next(self.rollout_buffer.get(batch_size=None))
-        actions = data.actions
-        if isinstance(self.action_space, spaces.Discrete):
-            actions = actions.long().flatten()
-        advantages = data.advantages
+        observations, actions, old_log_prob, advantages, returns = rollout_tensors(self.rollout_buffer)
+        actions = self._loss_actions(actions)
         if self.normalize_advantage:
             advantages = standardize(advantages)
-        self._policy_step(data.observations, actions, advantages, data.old_log_prob)
+        self._policy_step(observations, actions, advantages, old_log_prob)
 
         # Critic: regress V on the TD(lambda) returns, after the policy step, in minibatches. The actor's parameters
         # are frozen: a shared features extractor must not move, that would change the policy after the natural step
-        value_losses = self._fit_critic()
+        value_losses = self._fit_critic(observations, returns)
 
-        self._n_updates += 1
-        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
         self.logger.record("train/value_loss", float(np.mean(value_losses)))
         self.logger.record(
             "train/explained_variance",
             float(explained_variance(self.rollout_buffer.values.flatten(), self.rollout_buffer.returns.flatten())),
         )
-        if hasattr(self.policy, "log_std"):
-            self.logger.record("train/std", th.exp(self.policy.log_std).mean().item())
+        self._record_update()
 
-    def _fit_critic(self) -> list[float]:
+    def _fit_critic(self, observations: PyTorchObs, returns: th.Tensor) -> list[float]:
         """
-        ``n_critic_updates`` epochs of minibatch regression of V on the TD(lambda) returns, with the actor's parameters
-        frozen. The minibatches are those of ``rollout_buffer.get(batch_size)`` (one random permutation of the batch
-        per epoch, drawn as it draws them), taken from tensors converted once rather than at each minibatch.
+        ``n_critic_updates`` epochs of minibatch regression of V on the TD(lambda) returns (one random permutation
+        of the batch per epoch), with the actor's parameters frozen.
 
+        :param observations: The batch's observations
+        :param returns: The regression targets
         :return: The value loss of each step, before the step
         """
-        buffer = self.rollout_buffer
-        assert buffer.generator_ready, "train() reads the whole batch (rollout_buffer.get) first"
-        n_samples = buffer.buffer_size * buffer.n_envs
-        observations: Any
-        if isinstance(buffer.observations, dict):
-            observations = {key: buffer.to_torch(obs) for key, obs in buffer.observations.items()}
-        else:
-            observations = buffer.to_torch(buffer.observations)
-        returns = buffer.to_torch(buffer.returns.flatten())
         value_losses = []
         actor_params = self.policy.actor_parameters()
         for _ in range(self.n_critic_updates):
-            indices = np.random.permutation(n_samples)
-            for start in range(0, n_samples, self.batch_size):
-                batch = th.as_tensor(indices[start : start + self.batch_size], device=returns.device)
+            indices = th.as_tensor(np.random.permutation(len(returns)), device=returns.device)
+            for batch in indices.split(self.batch_size):
                 batch_obs = (
                     {key: obs[batch] for key, obs in observations.items()}
                     if isinstance(observations, dict)
