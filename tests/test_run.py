@@ -56,6 +56,11 @@ ENVS = {
 }
 
 
+def image_env():
+    # FakeImageEnv's rewards are all 0, which gives a zero gradient: reward each step instead
+    return gym.wrappers.TransformReward(FakeImageEnv(screen_height=36, screen_width=36, n_channels=1), lambda r: 1.0)
+
+
 def check_updated_with_finite_parameters(model, budget: int) -> None:
     """The budget ran, at least one update took a non-zero step from a finite loss, and every parameter is finite.
     Whether the policy got better is for tests/test_learning.py."""
@@ -89,11 +94,7 @@ def test_gsde(algo, kwargs):
 
 @pytest.mark.parametrize("algo, kwargs", MODELS, ids=MODEL_IDS)
 def test_cnn_policy(algo, kwargs):
-    # FakeImageEnv's rewards are all 0, which gives a zero gradient: reward each step instead
-    def make_env():
-        return gym.wrappers.TransformReward(FakeImageEnv(screen_height=36, screen_width=36, n_channels=1), lambda r: 1.0)
-
-    env = make_vec_env(make_env, n_envs=2, seed=0)
+    env = make_vec_env(image_env, n_envs=2, seed=0)
     model = make(algo, "CnnPolicy", env, 2, **kwargs).learn(20)
     check_updated_with_finite_parameters(model, 20)
 
@@ -140,3 +141,37 @@ def test_actor_policy_has_no_value_network():
     # Constant baselines need no critic either
     assert not hasattr(ReinforceBaseline("MlpPolicy", "CartPole-v1", baseline="mean").policy, "value_net")
     assert hasattr(ReinforceBaseline("MlpPolicy", "CartPole-v1").policy, "value_net")
+
+
+# The estimators with a critic, and the envs of each policy type (with its budget)
+CRITIC_MODELS = [
+    (algo, kwargs) for algo, kwargs in MODELS if algo in (TDActorCritic, TNPG) or kwargs.get("baseline") == "value"
+]
+CRITIC_IDS = [name for name, (algo, kwargs) in zip(MODEL_IDS, MODELS) if (algo, kwargs) in CRITIC_MODELS]
+POLICY_ENVS = {
+    "MlpPolicy": ("Pendulum-v1", 64),
+    "MlpPolicy-gsde": ("Pendulum-v1", 64),
+    "CnnPolicy": (image_env, 20),
+    "MultiInputPolicy": (SimpleMultiObsEnv, 50),
+}
+
+
+@pytest.mark.parametrize("policy", list(POLICY_ENVS))
+@pytest.mark.parametrize("algo, kwargs", CRITIC_MODELS, ids=CRITIC_IDS)
+def test_separate_actor_and_critic_features_extractors(algo, kwargs, policy):
+    """SB3's share_features_extractor=False: the actor's and the critic's extractors are separate modules."""
+    env_id, budget = POLICY_ENVS[policy]
+    env = make_vec_env(env_id, n_envs=2, seed=0)
+    extra = dict(use_sde=True) if policy.endswith("gsde") else {}
+    policy_kwargs = dict(share_features_extractor=False)
+    model = make(algo, policy.split("-")[0], env, 2, policy_kwargs=policy_kwargs, **extra, **kwargs)
+    assert model.policy.pi_features_extractor is not model.policy.vf_features_extractor
+    critic = {id(param) for param in model.policy.critic_parameters()}
+    assert all(id(param) in critic for param in model.policy.vf_features_extractor.parameters())
+    check_updated_with_finite_parameters(model.learn(budget), budget)
+
+
+@pytest.mark.parametrize("algo, kwargs", [(Reinforce, {}), (ReinforceBaseline, dict(baseline="mean"))])
+def test_separate_features_extractors_are_refused_without_a_critic(algo, kwargs):
+    with pytest.raises(ValueError, match="share_features_extractor=False: this policy has no value network"):
+        algo("MlpPolicy", "CartPole-v1", policy_kwargs=dict(share_features_extractor=False), **kwargs)
