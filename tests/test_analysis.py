@@ -2,9 +2,11 @@
 
 import json
 
+import gymnasium as gym
 import numpy as np
 import pytest
 import torch as th
+from gymnasium import spaces
 
 from sb3_pg import Reinforce, ReinforceBaseline
 from sb3_pg.analysis.__main__ import main
@@ -196,3 +198,106 @@ def test_variance_cli_checkpoint_must_match_algo(saved, asked, tmp_path, capsys)
     assert error.value.code == 2
     err = capsys.readouterr().err
     assert f"is not a {asked} model: its saved attributes are those of a {saved} model" in err, err
+
+
+class NeverEndingEnv(gym.Env):
+    """Constant observation and reward, no termination: its episodes end only at a time limit."""
+
+    observation_space = spaces.Box(-1, 1, (2,))
+    action_space = spaces.Discrete(2)
+    metadata = {"render_modes": ["rgb_array"]}  # noqa: RUF012  (SB3 makes envs from an id with render_mode="rgb_array")
+
+    def render(self):
+        return np.zeros((4, 4, 3), dtype=np.uint8)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(2, dtype=np.float32), {}
+
+    def step(self, action):
+        return np.zeros(2, dtype=np.float32), 1.0, False, False, {}
+
+
+class DictObservationEnv(NeverEndingEnv):
+    observation_space = spaces.Dict({"position": spaces.Box(-1, 1, (2,))})
+
+
+gym.register("NeverEndingForTheAnalysis-v0", entry_point=NeverEndingEnv)
+gym.register("DictObservationForTheAnalysis-v0", entry_point=DictObservationEnv, max_episode_steps=10)
+
+SMALL = ["--batches", "2", "--episodes", "1", "--fit-episodes", "2", "--lambdas"]
+
+
+def no_analysis(*args, **kwargs):
+    raise AssertionError("the analysis ran before the flags were checked")
+
+
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--plot", "/no/such/folder/x.png"], "--plot /no/such/folder/x.png: its folder /no/such/folder does not exist"),
+        (["--json", "/no/such/folder/r.json"], "--json /no/such/folder/r.json: its folder /no/such/folder does not exist"),
+        (["--plot", "{tmp}/x.docx"], "not .docx"),
+        (["--plot", "{tmp}"], "it is a folder"),
+        (["--seed", "-1"], "--seed -1: must be >= 0"),
+        (["--max-episode-steps", "0"], "--max-episode-steps 0: must be >= 1"),
+    ],
+)
+def test_variance_cli_checks_outputs_and_flags_before_the_work(flags, message, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("sb3_pg.analysis.variance.analyse", no_analysis)
+    flags = [flag.replace("{tmp}", str(tmp_path)) for flag in flags]
+    with pytest.raises(SystemExit) as error:
+        main(["variance", "--env", "CartPole-v1", *flags])
+    assert error.value.code == 2
+    assert message.replace("{tmp}", str(tmp_path)) in capsys.readouterr().err
+
+
+def test_variance_cli_keeps_the_results_when_the_plot_fails(tmp_path, monkeypatch, capsys):
+    def failing_plot(results, path, title):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("sb3_pg.analysis.variance.plot", failing_plot)
+    out = tmp_path / "r.json"
+    status = main(["variance", "--env", "CartPole-v1", *SMALL, "--json", str(out), "--plot", str(tmp_path / "v.png")])
+    assert status == 1
+    captured = capsys.readouterr()
+    assert "No space left on device" in captured.err and "reward-to-go" in captured.out
+    assert [r["name"] for r in json.loads(out.read_text())["results"]][:2] == ["episode return", "reward-to-go"]
+
+
+def test_variance_cli_refuses_an_env_without_time_limit_unless_given_one(tmp_path, monkeypatch, capsys):
+    argv = ["variance", "--env", "NeverEndingForTheAnalysis-v0", "--algo", "reinforce", *SMALL, "--no-plot"]
+    with pytest.raises(SystemExit) as error:
+        main(argv)
+    assert error.value.code == 2 and "has no time limit" in capsys.readouterr().err
+    assert main([*argv, "--max-episode-steps", "5"]) == 0
+    assert "NeverEndingForTheAnalysis-v0, fresh reinforce policy" in capsys.readouterr().out
+
+
+def test_variance_cli_refuses_observations_it_cannot_stack(capsys):
+    with pytest.raises(SystemExit) as error:
+        main(["variance", "--env", "DictObservationForTheAnalysis-v0", "--algo", "reinforce", *SMALL, "--no-plot"])
+    assert error.value.code == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_variance_cli_shows_progress_on_stderr(tmp_path, capsys):
+    argv = ["variance", "--env", "CartPole-v1", *SMALL, "--no-plot"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err
+    assert "held-out episodes" in err and "measured episodes" in err and "per-episode gradients" in err
+    assert main([*argv, "--no-progress"]) == 0
+    assert "measured episodes" not in capsys.readouterr().err
+
+
+def test_analysis_help_describes_the_commands(capsys):
+    assert main(["--help"]) == 0
+    printed = capsys.readouterr().out
+    assert "usage: python -m sb3_pg.analysis" in printed
+    assert "variance  how noisy each policy-gradient estimator is" in printed
+    assert "python -m sb3_pg.analysis variance --env CartPole-v1" in printed
+    with pytest.raises(SystemExit) as error:
+        main(["variance", "--help"])
+    assert error.value.code == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    assert "--max-episode-steps" in printed and "--no-progress" in printed and "written before the plot" in printed

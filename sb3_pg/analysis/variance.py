@@ -27,10 +27,12 @@ degrees of freedom, nu times it is about chi-square(nu) (Satterthwaite): a small
 
 import argparse
 import json
+import os
 import sys
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import gymnasium as gym
 import numpy as np
@@ -52,6 +54,40 @@ UNBIASED = ("episode return", "reward-to-go", "mean baseline", "optimal constant
 REFERENCE = "reward-to-go"
 # A mean that differs from reward-to-go's with a p-value below this is reported as different
 P_VALUE_THRESHOLD = 0.01
+# Observation and action spaces whose samples stack into one array (what the episodes are stored as)
+ARRAY_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
+
+
+class Progress:
+    """
+    Progress of one stage of the analysis on stderr: a tqdm bar where tqdm is installed, else a line when the stage
+    starts and one when it ends; nothing when disabled.
+
+    :param total: Number of units of work in the stage
+    :param description: What the stage does
+    :param enabled: Whether to show anything
+    """
+
+    def __init__(self, total: int, description: str, enabled: bool = True) -> None:
+        self.description, self.enabled, self.bar = description, enabled, None
+        if not enabled:
+            return
+        try:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, desc=description, file=sys.stderr, leave=False)
+        except ImportError:
+            print(f"{description} ({total}) ...", file=sys.stderr, flush=True)
+
+    def update(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.enabled:
+            print(f"{self.description}: done", file=sys.stderr, flush=True)
 
 
 @dataclass
@@ -86,7 +122,9 @@ class EstimatorResult:
     mean_agrees: bool
 
 
-def collect_episodes(policy: ActorCriticPolicy, env: gym.Env, n_episodes: int, seed: int) -> Episodes:
+def collect_episodes(
+    policy: ActorCriticPolicy, env: gym.Env, n_episodes: int, seed: int, progress: Progress | None = None
+) -> Episodes:
     """
     Run the stochastic policy for complete episodes (Box actions are clipped for the env, the sampled ones kept).
 
@@ -94,6 +132,7 @@ def collect_episodes(policy: ActorCriticPolicy, env: gym.Env, n_episodes: int, s
     :param env: A gymnasium env (not vectorised)
     :param n_episodes: Number of episodes
     :param seed: Seed of the first reset (and of torch's sampling)
+    :param progress: Advanced by one per episode
     """
     th.manual_seed(seed)
     observations, actions, rewards, ids, steps, finals, terminated = [], [], [], [], [], [], []
@@ -121,6 +160,8 @@ def collect_episodes(policy: ActorCriticPolicy, env: gym.Env, n_episodes: int, s
                 finals.append(np.asarray(next_obs, dtype=np.float32))
                 terminated.append(bool(term))
                 obs, _ = env.reset()
+                if progress is not None:
+                    progress.update()
     return Episodes(
         observations=th.as_tensor(np.array(observations)),
         actions=th.stack(actions),
@@ -200,11 +241,16 @@ def fit_value_function(
 
 
 def per_episode_samples(
-    policy: ActorCriticPolicy, episodes: Episodes, weights: th.Tensor, chunk_steps: int = 4096
+    policy: ActorCriticPolicy,
+    episodes: Episodes,
+    weights: th.Tensor,
+    chunk_steps: int = 4096,
+    progress: Progress | None = None,
 ) -> th.Tensor:
     """
     E x M x P: sample i of weighting e is sum_{t in episode i} weights[e, t] grad log pi(a_t|s_t).
     Computed a chunk of whole episodes at a time, so the T x P per-step gradients are never all in memory.
+    ``progress`` is advanced by the episodes of each chunk.
     """
     n_weightings = weights.shape[0]
     samples = []
@@ -221,6 +267,8 @@ def per_episode_samples(
         n_local = end_episode - start_episode
         chunk = th.stack([group_weights(local_ids, n_local, weights[e, begin:end]) @ grads for e in range(n_weightings)])
         samples.append(chunk)
+        if progress is not None:
+            progress.update(n_local)
         start_episode = end_episode
     return th.cat(samples, dim=1)
 
@@ -254,8 +302,12 @@ def estimator_weights(
     value_fn: Any,
     gamma: float,
     lambdas: list[float],
+    progress: Progress | None = None,
 ) -> dict[str, th.Tensor]:
-    """psi_t of every estimator on ``episodes``, the baselines' constants estimated on ``fit_episodes``."""
+    """
+    psi_t of every estimator on ``episodes``, the baselines' constants estimated on ``fit_episodes`` (whose gradients
+    advance ``progress``).
+    """
     returns = returns_to_go(episodes, gamma)
     discounts = gamma ** episodes.step_in_episode.double()
     episode_returns = returns[th.searchsorted(episodes.episode_ids, episodes.episode_ids, right=False)]
@@ -263,7 +315,9 @@ def estimator_weights(
     fit_returns = returns_to_go(fit_episodes, gamma)
     fit_discounts = gamma ** fit_episodes.step_in_episode.double()
     mean_baseline = fit_returns.mean()
-    g_and_h = per_episode_samples(policy, fit_episodes, th.stack([fit_discounts, fit_discounts * fit_returns]))
+    g_and_h = per_episode_samples(
+        policy, fit_episodes, th.stack([fit_discounts, fit_discounts * fit_returns]), progress=progress
+    )
     optimal_baseline = (g_and_h[0] * g_and_h[1]).sum() / (g_and_h[0] ** 2).sum()
     with th.no_grad():
         values = value_fn(episodes.observations).double().flatten()
@@ -291,6 +345,7 @@ def analyse(
     gamma: float = 0.99,
     lambdas: tuple[float, ...] = (0.9, 0.95, 0.97),
     seed: int = 0,
+    progress: bool = False,
 ) -> list[EstimatorResult]:
     """
     Measure every estimator's variance on one fixed policy (see the module docstring).
@@ -304,17 +359,34 @@ def analyse(
     :param gamma: Discount factor
     :param lambdas: The GAE lambdas
     :param seed: Seed of the episodes
+    :param progress: Show the progress of each stage on stderr (:class:`Progress`)
     :return: One result per estimator, reward-to-go's the reference
     """
     if n_batches < 2 or episodes_per_batch < 1 or fit_episodes < 2:
         raise ValueError("need n_batches >= 2, episodes_per_batch >= 1 and fit_episodes >= 2")
-    held_out = collect_episodes(policy, env, fit_episodes, seed=seed + 1)
+
+    def stage(total: int, description: str) -> Progress:
+        return Progress(total, description, enabled=progress)
+
+    bar = stage(fit_episodes, "held-out episodes")
+    held_out = collect_episodes(policy, env, fit_episodes, seed=seed + 1, progress=bar)
+    bar.close()
     if value_fn is None:
+        bar = stage(1, "fitting V on the held-out episodes")
         value_fn = fit_value_function(held_out, returns_to_go(held_out, gamma), policy.observation_space, seed=seed)
-    measured = collect_episodes(policy, env, n_batches * episodes_per_batch, seed=seed)
-    weights = estimator_weights(measured, held_out, policy, value_fn, gamma, list(lambdas))
+        bar.update()
+        bar.close()
+    n_measured = n_batches * episodes_per_batch
+    bar = stage(n_measured, "measured episodes")
+    measured = collect_episodes(policy, env, n_measured, seed=seed, progress=bar)
+    bar.close()
+    bar = stage(fit_episodes, "baselines from the held-out episodes")
+    weights = estimator_weights(measured, held_out, policy, value_fn, gamma, list(lambdas), progress=bar)
+    bar.close()
     names = list(weights)
-    samples = per_episode_samples(policy, measured, th.stack([weights[name] for name in names]))
+    bar = stage(n_measured, "per-episode gradients")
+    samples = per_episode_samples(policy, measured, th.stack([weights[name] for name in names]), progress=bar)
+    bar.close()
     reference = samples[names.index(REFERENCE)]
     batch_means = samples.reshape(len(names), n_batches, episodes_per_batch, -1).mean(dim=2)
 
@@ -336,7 +408,7 @@ def analyse(
                 name=name,
                 unbiased=unbiased,
                 batch_variance=variances[name],
-                variance_ratio=variances[name] / variances[REFERENCE],
+                variance_ratio=variances[name] / variances[REFERENCE] if variances[REFERENCE] > 0 else float("nan"),
                 snr=signal / variances[name] if variances[name] > 0 else float("inf"),
                 relative_mean_difference=difference,
                 p_value=p_value,
@@ -458,55 +530,121 @@ def load_policy(algo: str, env_id: str, checkpoint: str | None, seed: int) -> tu
     return policy, value_fn, f"{algo} checkpoint {checkpoint}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m sb3_pg.analysis variance",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The ``variance`` command's flags, added to ``parser`` (its own, or its subcommand of ``python -m sb3_pg.analysis``)."""
     parser.add_argument("--env", required=True, help="gymnasium env id")
     parser.add_argument("--algo", default="reinforce_baseline", help="the checkpoint's algorithm (or the fresh policy's)")
     parser.add_argument("--checkpoint", default=None, help="a saved model (.zip); default: a freshly initialised policy")
     parser.add_argument("--batches", type=int, default=50, help="K: batches over which the variance is measured")
     parser.add_argument("--episodes", type=int, default=8, help="N: episodes per batch")
     parser.add_argument("--fit-episodes", type=int, default=50, help="held-out episodes for the baselines")
-    parser.add_argument("--gamma", type=float, default=0.99)
-    parser.add_argument("--lambdas", type=float, nargs="*", default=[0.9, 0.95, 0.97], help="GAE lambdas")
+    parser.add_argument("--gamma", type=float, default=0.99, help="discount factor, in [0, 1]")
+    parser.add_argument("--lambdas", type=float, nargs="*", default=[0.9, 0.95, 0.97], help="GAE lambdas, in [0, 1]")
     parser.add_argument("--fit-value", action="store_true", help="fit V even when the checkpoint has a critic")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--plot", default=None, help="PNG path (default: variance_<env>.png)")
-    parser.add_argument("--json", default=None, help="also write the results as JSON here")
+    parser.add_argument(
+        "--max-episode-steps",
+        type=int,
+        default=None,
+        help="cut episodes after this many steps (default: the env's time limit; needed for an env without one)",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of the episodes (>= 0)")
+    parser.add_argument("--plot", default=None, help="PNG path (default: variance_<env>.png); checked before the work starts")
+    parser.add_argument("--no-plot", action="store_true", help="write no plot")
+    parser.add_argument("--json", default=None, help="also write the results as JSON here (written before the plot)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
     parser.add_argument("--strict", action="store_true", help="exit with status 1 when an unbiased estimator's mean differs")
-    args = parser.parse_args(argv)
+    return parser
 
+
+def output_path_problem(path: Path) -> str | None:
+    """Why a file cannot be written at ``path`` (checked before the work, so that no result is lost); ``None`` if it can."""
+    if path.is_dir():
+        return "it is a folder"
+    folder = path.absolute().parent
+    if not folder.is_dir():
+        return f"its folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"its folder {folder} is not writable"
+    return None
+
+
+def _check_arguments(args: argparse.Namespace, error: Callable[[str], NoReturn]) -> Path | None:
+    """
+    Every flag that could fail after the work, checked before it.
+
+    :param args: The parsed flags
+    :param error: The parser's ``error`` (prints the usage and the message, exits with status 2)
+    :return: The plot's path, or ``None`` for no plot
+    """
     for flag, value, low in (
         ("--batches", args.batches, 2),
         ("--episodes", args.episodes, 1),
         ("--fit-episodes", args.fit_episodes, 2),
+        ("--seed", args.seed, 0),
+        *((("--max-episode-steps", args.max_episode_steps, 1),) if args.max_episode_steps is not None else ()),
     ):
         if value < low:
-            parser.error(f"{flag} {value}: must be >= {low}")
+            error(f"{flag} {value}: must be >= {low}")
     for flag, value in (("--gamma", args.gamma), *(("--lambdas", lam) for lam in args.lambdas)):
         if not 0 <= value <= 1:
-            parser.error(f"{flag} {value}: must be in [0, 1]")
+            error(f"{flag} {value}: must be in [0, 1]")
     if args.checkpoint is not None and not Path(args.checkpoint).is_file():
-        parser.error(f"--checkpoint {args.checkpoint}: no such file")
+        error(f"--checkpoint {args.checkpoint}: no such file")
     if args.env not in gym.registry:
-        parser.error(f"--env {args.env}: not a registered gymnasium env")
+        error(f"--env {args.env}: not a registered gymnasium env")
+    if args.max_episode_steps is None and gym.spec(args.env).max_episode_steps is None:
+        error(f"--env {args.env} has no time limit, so its episodes may never end: pass --max-episode-steps N")
+    if args.json is not None:
+        problem = output_path_problem(Path(args.json))
+        if problem:
+            error(f"--json {args.json}: {problem}")
+    if args.no_plot:
+        return None
+    plot_path = Path(args.plot or f"variance_{args.env.replace('/', '_')}.png")
+    try:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+    except ImportError:
+        if args.plot is not None:
+            error(f"--plot {args.plot}: matplotlib is not installed (pip install matplotlib), or pass --no-plot")
+        print("no plot: matplotlib is not installed (pip install matplotlib)")
+        return None
+    problem = output_path_problem(plot_path)
+    formats = FigureCanvasAgg.get_supported_filetypes()
+    if problem is None and plot_path.suffix and plot_path.suffix[1:].lower() not in formats:
+        problem = f"matplotlib writes {', '.join(sorted(formats))}, not {plot_path.suffix}"
+    if problem:
+        error(f"--plot {plot_path}: {problem}")
+    return plot_path
+
+
+def run(args: argparse.Namespace, error: Callable[[str], NoReturn]) -> int:
+    """
+    The ``variance`` command: check the flags, measure, print the table, write the JSON, then the plot.
+
+    :param args: The parsed flags (:func:`add_arguments`)
+    :param error: The parser's ``error``
+    :return: The exit status: 0, or 1 if the plot could not be written or ``--strict`` finds a mean that differs
+    """
+    plot_path = _check_arguments(args, error)
     try:
         policy, value_fn, source = load_policy(args.algo, args.env, args.checkpoint, args.seed)
-    except ValueError as error:
-        parser.error(str(error))
-    env = gym.make(args.env)
+    except ValueError as problem:
+        error(str(problem))
+    env = (
+        gym.make(args.env) if args.max_episode_steps is None else gym.make(args.env, max_episode_steps=args.max_episode_steps)
+    )
     for kind, ours, theirs in (
         ("observation", policy.observation_space, env.observation_space),
         ("action", policy.action_space, env.action_space),
     ):
         if ours != theirs:
-            parser.error(
+            error(
                 f"--checkpoint {args.checkpoint} does not match --env {args.env}: "
                 f"its {kind} space is {ours}, the env's is {theirs}"
             )
+        if not isinstance(theirs, ARRAY_SPACES):
+            names = ", ".join(space.__name__ for space in ARRAY_SPACES)
+            error(f"--env {args.env}: its {kind} space is {theirs}; the analysis takes {names} spaces")
     if args.fit_value:
         value_fn = None
     results = analyse(
@@ -519,6 +657,7 @@ def main(argv: list[str] | None = None) -> int:
         gamma=args.gamma,
         lambdas=tuple(args.lambdas),
         seed=args.seed,
+        progress=not args.no_progress,
     )
     value_source = "the checkpoint's critic" if value_fn is not None else f"fitted on {args.fit_episodes} held-out episodes"
     print(
@@ -528,18 +667,36 @@ def main(argv: list[str] | None = None) -> int:
     checks = theory_checks(results)
     for claim, holds in checks:
         print(f"[{'ok' if holds else 'NO'}] {claim}")
-    plot_path = Path(args.plot or f"variance_{args.env}.png")
-    try:
-        plot(results, plot_path, f"{args.env}: gradient-estimator variance ({source})")
-        print(f"plot: {plot_path}")
-    except ImportError:
-        print("no plot: matplotlib is not installed (pip install matplotlib)")
+    # The JSON first: a plot that fails cannot lose the results
     if args.json:
         payload = {"env": args.env, "source": source, "results": [asdict(r) for r in results], "checks": dict(checks)}
         Path(args.json).write_text(json.dumps(payload, indent=1))
-    if args.strict and not checks[0][1]:
-        return 1
-    return 0
+        print(f"json: {args.json}")
+    status = 1 if args.strict and not checks[0][1] else 0
+    if plot_path is not None:
+        try:
+            plot(results, plot_path, f"{args.env}: gradient-estimator variance ({source})")
+            print(f"plot: {plot_path}")
+        except (OSError, ValueError) as problem:
+            print(f"no plot: writing {plot_path} failed ({problem}); the results are above", file=sys.stderr)
+            status = 1
+    return status
+
+
+def main(argv: list[str] | None = None) -> int:
+    """
+    ``python -m sb3_pg.analysis variance ...`` (see the module docstring and ``--help``).
+
+    :param argv: The flags after ``variance`` (default: ``sys.argv[1:]``)
+    :return: The exit status
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m sb3_pg.analysis variance",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    return run(parser.parse_args(argv), parser.error)
 
 
 if __name__ == "__main__":  # pragma: no cover
