@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 import torch as th
 from gymnasium import spaces
+from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.logger import configure
 
 from sb3_pg import TNPG, Reinforce, ReinforceBaseline, TDActorCritic
@@ -149,3 +150,41 @@ def test_log_grad_stats_needs_two_samples():
         TDActorCritic("MlpPolicy", "CartPole-v1", n_steps=1, log_grad_stats=True)
     with pytest.raises(ValueError, match="log_grad_stats"):
         TNPG("MlpPolicy", "CartPole-v1", n_steps=1, log_grad_stats=True, normalize_advantage=False)
+
+
+@pytest.mark.parametrize("algo, kwargs", [(TDActorCritic, dict(n_steps=24)), (TNPG, dict(n_steps=24, batch_size=16))])
+def test_logged_variance_is_that_of_time_ordered_minibatches(algo, kwargs):
+    """
+    The docs promise samples from contiguous minibatches of the rollout (a vectorised step's envs, then the next
+    step's...). Recomputed here from the buffer's arrays in time order, one minibatch at a time; the same statistic on
+    a shuffled order differs, so a shuffled batch (SB3's get()) fails this test.
+    """
+    model = algo("MlpPolicy", make_vec_env("CartPole-v1", n_envs=2, seed=0), log_grad_stats=True, seed=0, **kwargs)
+    model.set_logger(configure(None, [""]))
+    _, callback = model._setup_learn(1000, None)
+    model.collect_rollouts(model.env, callback, model.rollout_buffer, n_rollout_steps=model.n_steps)
+    buffer = model.rollout_buffer
+    observations = th.as_tensor(buffer.observations.reshape(-1, 4))
+    actions = th.as_tensor(buffer.actions.reshape(-1)).long()
+    advantages = th.as_tensor(buffer.advantages.reshape(-1))
+    if algo is TNPG:
+        advantages = (advantages - advantages.mean()) / (advantages.std() + 1e-8)
+    params = model.policy.actor_parameters()
+    n_steps, n_groups = len(advantages), 16
+
+    def variance(order: th.Tensor) -> float:
+        samples = []
+        for group in order.tensor_split(th.arange(1, n_groups) * n_steps // n_groups):
+            log_prob = model.policy.get_distribution(observations[group]).log_prob(actions[group])
+            loss = (n_groups / n_steps) * (advantages[group] * log_prob).sum()
+            samples.append(th.cat([grad.reshape(-1) for grad in th.autograd.grad(loss, params)]))
+        return gradient_statistics(th.stack(samples)).variance
+
+    in_time_order, shuffled = (
+        variance(th.arange(n_steps)),
+        variance(th.randperm(n_steps, generator=th.Generator().manual_seed(0))),
+    )
+    model.train()
+    logged = model.logger.name_to_value["train/grad_variance"]
+    assert logged == pytest.approx(in_time_order, rel=1e-4)
+    assert logged != pytest.approx(shuffled, rel=1e-2)
