@@ -1,5 +1,6 @@
 """
-REINFORCE is cross-entropy with the sampled action as the label, weighted by the reward (seeds 000 and 003).
+REINFORCE is cross-entropy with the sampled action as the label, weighted by the reward (the blog posts
+"Understanding Policy Gradients" and "Understand Policy Gradient by Building Cross Entropy from Scratch").
 
     python examples/reinforce_cross_entropy.py [--timesteps 10000] [--seed 0] [--out docs/insight_reinforce_cross_entropy.png]
 

@@ -32,7 +32,7 @@ def main() -> None:
     print("1 / pi =", 1 / pi)
     print("softmax Jacobian d pi_a / d z_i = pi_a (delta_ai - pi_i), row a:\n", softmax_jacobian)
     log_derivative = softmax_log_derivative(logits)  # [i, a] = d log pi_a / d z_i
-    print("d log pi_a / d z_i (column a = onehot(a) - pi), as in the seed's answer:\n", log_derivative)
+    print("d log pi_a / d z_i (column a = onehot(a) - pi), as in the Q&A thread's answer:\n", log_derivative)
     assert th.allclose(log_derivative, th.eye(6, dtype=th.float64) - pi[:, None])
 
     step_size, reward = 0.01, 50.0

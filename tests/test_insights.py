@@ -1,5 +1,5 @@
 """
-The seeds' insights, asserted exactly or statistically (docs/understanding_policy_gradients.md):
+The insights of the theory texts, asserted exactly or statistically (docs/understanding_policy_gradients.md):
 REINFORCE and cross-entropy, the softmax log-derivative, the score-function estimator.
 """
 
@@ -23,7 +23,8 @@ from sb3_pg.common.diagnostics import batched_gradients
 from sb3_pg.envs import ClassificationBanditEnv
 
 # ---------------------------------------------------------------------------------------------------------------
-# REINFORCE and cross-entropy (seeds 000 and 003)
+# REINFORCE and cross-entropy ("Understanding Policy Gradients"; "Understand Policy Gradient by Building Cross
+# Entropy from Scratch")
 
 
 def test_reinforce_loss_is_reward_times_cross_entropy_of_the_sampled_action():

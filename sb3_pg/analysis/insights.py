@@ -1,5 +1,5 @@
 """
-Small, exact pieces behind the seeds' insights (docs/understanding_policy_gradients.md), used by the examples
+Small, exact pieces behind the theory texts' insights (docs/understanding_policy_gradients.md), used by the examples
 and the tests:
 
 - :func:`softmax_log_derivative`: d log softmax(z)_a / d z = onehot(a) - pi, by autograd;
