@@ -18,12 +18,18 @@ Tianshou's metric), mean over the whole curve (Duan et al.'s metric), wall-clock
     python benchmarks/run_zoo.py --envs HalfCheetah-v5 Hopper-v5 Walker2d-v5 --algos tnpg trpo --seeds 2 3 4 --eval-freq 10000
     python benchmarks/run_zoo.py --envs LunarLander-v3 --algos reinforce_baseline tnpg ppo --jobs 4
 
-Scaling out: ``--jobs N`` trains N runs at once (one process each). Several workers, on one machine or on machines
-sharing ``--out-dir`` (e.g. over NFS), can run the same command: before a run a worker claims it by creating
-``<run file>.claim`` (host, pid, time) with an exclusive create, so no run is done twice; the claim is refreshed while
-the run goes on and removed once the run is stored or has failed. A claim not refreshed for ``--claim-timeout``
-seconds (its worker died) is taken over. A run that fails is reported and the others go on; the exit status is then 1.
-Runs claimed by a worker still at work are left out of this worker's summary: ``--summary-only`` once all are done.
+Scaling out. One machine: ``--jobs N`` trains N runs at once (a pool of N workers, each run its own process). Many
+machines: ``--ray-address ADDRESS`` (``pip install -e ".[ray]"``; ``auto`` for the cluster this machine belongs to)
+sends each run to a Ray cluster as a task with one CPU; a task whose worker or node dies is retried
+(``--max-retries``), and the run's data comes back to this driver, which stores it as it arrives: the machines
+share no folder. Either way runs already stored are skipped, each run is stored once (written whole, then renamed
+into place), a run that fails is reported with its reason (a signal by name: "killed by SIGKILL") while the others
+go on, and the exit status is then non-zero. Before any training the runner refuses what cannot work: a budget
+below ``--eval-freq`` (no evaluation, no curve) and an output folder it cannot write.
+
+    ray start --head --port 6379 --num-cpus 8              # on the first machine
+    ray start --address HEAD_IP:6379 --num-cpus 8          # on each other machine
+    python benchmarks/run_zoo.py --envs LunarLander-v3 --algos tnpg ppo --seeds 0 1 2 3 4 --ray-address auto
 
 ``--final-episodes N`` also evaluates the model saved at the end of training on N greedy episodes (a test env seeded
 apart from training's, VecNormalize statistics loaded as RL-Zoo's ``enjoy`` does), stored as the run's
@@ -35,20 +41,22 @@ with RL-Zoo's block of the -v4 env (stored in the run's "config").
 
 import argparse
 import contextlib
+import ctypes
 import io
 import json
+import logging
 import os
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
-from datetime import datetime, timezone
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from common import first_reaching, median_range
@@ -98,208 +106,72 @@ def run_file(out_dir: Path, algo: str, env_id: str, seed: int, tag: str) -> Path
     return out_dir / f"{algo}{'-' + tag if tag else ''}_{env_id}_{seed}.json"
 
 
-def claim_file(path: Path) -> Path:
-    """The claim of the run stored at ``path``: ``<run file>.claim``."""
-    return path.with_name(path.name + ".claim")
+def config_block(algo: str, env_id: str) -> dict[str, Any]:
+    """
+    The config block ``python -m sb3_pg.zoo train --algo ALGO --env ENV`` starts from: ours (``zoo_configs/``) for our
+    algorithms, RL-Zoo's for its own (its newest older version of the env where it has no block for this one, as
+    :func:`zoo_config_for` writes it); empty when there is none (the CLI then says why).
+    """
+    import rl_zoo3
+    import yaml
+
+    from sb3_pg.zoo.registry import ALGOS, config_path
+
+    path = config_path(algo) if algo in ALGOS else Path(rl_zoo3.__file__).parent / "hyperparams" / f"{algo}.yml"
+    config = yaml.safe_load(path.read_text()) if path.is_file() else {}
+    name, _, version = env_id.rpartition("-v")
+    older = [f"{name}-v{v}" for v in range(int(version) - 1, -1, -1)] if version.isdigit() and algo not in ALGOS else []
+    return next((dict(config[key]) for key in (env_id, *older) if key in config), {})
 
 
-def _age(path: Path) -> float | None:
-    """Seconds since ``path`` was last written (or refreshed), None if it does not exist."""
-    try:
-        return time.time() - path.stat().st_mtime
-    except FileNotFoundError:
+def budget(algo: str, env_id: str, args: argparse.Namespace) -> int:
+    """A run's training budget: ``-n``, else an ``n_timesteps`` of ``--params``, else the config block's."""
+    if args.n_timesteps > 0:
+        return args.n_timesteps
+    overrides = dict(param.split(":", 1) for param in args.params or [])
+    return int(float(overrides.get("n_timesteps", config_block(algo, env_id).get("n_timesteps", 0))))
+
+
+def signal_reason(returncode: int) -> str:
+    """How a process ended, a signal by name: ``killed by SIGKILL``, ``exit status 1``."""
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit status {returncode}"
+
+
+class TrainingFailed(RuntimeError):
+    """A training run that did not finish; its message is the reason (how the process ended, its last error line)."""
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """
+    On Linux, what makes a training process die with the worker that started it (``PR_SET_PDEATHSIG``): a worker
+    killed mid-run leaves no orphan training on (its run is retried elsewhere); None on other systems.
+    """
+    if not sys.platform.startswith("linux"):
         return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return lambda: prctl(1, signal.SIGKILL)  # 1: PR_SET_PDEATHSIG; runs in the child between fork and exec
 
 
-def _read_claim(claim: Path) -> dict:
-    """What a claim holds (host, pid, time, token); empty if it is gone or still being written."""
-    try:
-        return json.loads(claim.read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
+def run_hyperparams(run_dir: Path, env_id: str) -> dict[str, Any]:
+    """The hyperparameters a run trained with: RL-Zoo's ``config.yml`` (the config block after ``-params``)."""
+    import yaml
 
-
-def _remove_stale(claim: Path, timeout: float) -> bool:
-    """
-    Remove ``claim`` if it is stale (not refreshed for ``timeout`` seconds). Workers that find the same stale claim
-    take turns through an exclusive ``<run file>.takeover.claim``, and each checks the claim again while holding it,
-    so a claim that another worker has just taken over is never removed.
-
-    :return: whether the claim was removed
-    """
-    takeover = claim.with_name(claim.name.removesuffix(".claim") + ".takeover.claim")
-    try:
-        os.close(os.open(takeover, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
-    except FileExistsError:
-        age = _age(takeover)
-        if age is not None and age > timeout:  # left by a worker that died while taking over
-            takeover.unlink(missing_ok=True)
-        return False
-    try:
-        age = _age(claim)
-        if age is None or age <= timeout:
-            return False
-        claim.unlink(missing_ok=True)
-        return True
-    finally:
-        takeover.unlink(missing_ok=True)
-
-
-def try_claim(path: Path, timeout: float) -> str | None:
-    """
-    Claim the run stored at ``path`` for this worker: create ``<run file>.claim`` atomically (``O_CREAT | O_EXCL``,
-    also on NFS v3+) holding host, pid, time and a token; a stale claim (not refreshed for ``timeout`` seconds) is
-    taken over.
-
-    :param path: the run's result file
-    :param timeout: seconds after which a claim not refreshed is stale
-    :return: the claim's token (to refresh and release it), None if another worker holds the run
-    """
-    claim = claim_file(path)
-    token = uuid.uuid4().hex
-    owner = {
-        "host": socket.gethostname(),
-        "pid": os.getpid(),
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    for _ in range(3):
-        try:
-            fd = os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-        except FileExistsError:
-            age = _age(claim)
-            if age is None:  # released meanwhile
-                continue
-            if age <= timeout or not _remove_stale(claim, timeout):
-                return None
-            continue
-        with os.fdopen(fd, "w") as file:
-            json.dump({**owner, "token": token}, file)
-        return token
-    return None
-
-
-def release_claim(path: Path, token: str) -> None:
-    """Remove the claim of the run stored at ``path`` if it is still this worker's (``token``)."""
-    claim = claim_file(path)
-    if _read_claim(claim).get("token") == token:
-        claim.unlink(missing_ok=True)
-
-
-class ClaimKeeper:
-    """
-    Keeps this worker's claims fresh: a thread touches each held claim every ``interval`` seconds, so that a run
-    longer than ``--claim-timeout`` is not taken over while its worker lives.
-
-    :param interval: seconds between refreshes
-    """
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self._held: dict[Path, str] = {}
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._refresh, daemon=True)
-
-    def __enter__(self) -> "ClaimKeeper":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    def hold(self, path: Path, token: str) -> None:
-        with self._lock:
-            self._held[path] = token
-
-    def drop(self, path: Path) -> None:
-        with self._lock:
-            self._held.pop(path, None)
-
-    def _refresh(self) -> None:
-        while not self._stop.wait(self.interval):
-            with self._lock:
-                held = dict(self._held)
-            for path, token in held.items():
-                claim = claim_file(path)
-                if _read_claim(claim).get("token") == token:
-                    os.utime(claim)
-                else:
-                    print(f"[warning] {claim.name}: no longer this worker's claim (taken over?)", file=sys.stderr, flush=True)
-                    self.drop(path)
-
-
-def claim_and_train(path: Path, algo: str, env_id: str, seed: int, args: argparse.Namespace, keeper: ClaimKeeper) -> str:
-    """
-    Claim one run, train it and store it (written whole, then renamed into place), then release the claim, also
-    when training fails.
-
-    :return: "done", "stored" (another worker stored it meanwhile) or "claimed" (another worker holds it)
-    """
-    token = try_claim(path, args.claim_timeout)
-    if token is None:
-        return "claimed"
-    keeper.hold(path, token)
-    try:
-        if path.exists():
-            return "stored"
-        run = train(algo, env_id, seed, args)
-        partial = path.with_name(f".{path.name}.{token}.tmp")
-        try:
-            partial.write_text(json.dumps(run))
-            os.replace(partial, path)
-        finally:
-            partial.unlink(missing_ok=True)
-        return "done"
-    finally:
-        keeper.drop(path)
-        release_claim(path, token)
-
-
-def print_run(status: str, path: Path) -> None:
-    run = json.loads(path.read_text())
-    final = np.mean([v for _, v in run["curve"][-3:]])
-    print(f"[{status}] {path.name}: final {final:.1f}, {run['seconds']:.0f} s", flush=True)
-
-
-def run_all(keys: list[tuple[str, str, int]], out_dir: Path, args: argparse.Namespace) -> list[str]:
-    """
-    Train the runs of ``keys`` (env, algo, seed) not yet stored, ``args.jobs`` at a time, each claimed first.
-
-    :return: the names of the runs that failed
-    """
-    failed = []
-    with ClaimKeeper(min(60.0, args.claim_timeout / 4)) as keeper, ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures: dict[Future, Path] = {}
-        for env_id, algo, seed in keys:
-            path = run_file(out_dir, algo, env_id, seed, args.tag)
-            if path.exists():
-                print_run("stored", path)
-            else:
-                futures[pool.submit(claim_and_train, path, algo, env_id, seed, args, keeper)] = path
-        try:
-            for future in as_completed(futures):
-                path = futures[future]
-                try:
-                    status = future.result()
-                except Exception as error:
-                    failed.append(path.name)
-                    print(f"[failed] {path.name}: {error}", file=sys.stderr, flush=True)
-                    continue
-                if status == "claimed":
-                    owner = _read_claim(claim_file(path))
-                    print(f"[claimed] {path.name}: by {owner.get('host')} pid {owner.get('pid')} since {owner.get('time')}")
-                else:
-                    print_run(status, path)
-        except KeyboardInterrupt:
-            for future in futures:
-                future.cancel()
-            raise
-    return failed
+    saved = yaml.load((run_dir / env_id / "config.yml").read_text(), Loader=yaml.UnsafeLoader)  # written by RL-Zoo
+    return {key: value for key, value in dict(saved).items()}
 
 
 def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
-    """One training run through the CLI; its evaluation curve read from RL-Zoo's ``evaluations.npz``."""
+    """
+    One training run through the CLI, in a process of its own: its evaluation curve (RL-Zoo's ``evaluations.npz``),
+    the hyperparameters it trained with, its wall time and machine.
+
+    :raises TrainingFailed: the training process failed; the message says how (a signal by name) and its last error
+    """
     with tempfile.TemporaryDirectory() as log_folder:
         command = ["train", "--algo", algo, "--env", env_id, "--seed", str(seed), "--eval-freq", str(args.eval_freq)]
         command += ["--eval-episodes", str(args.eval_episodes), "--num-threads", "1", "--verbose", "0"]
@@ -311,21 +183,125 @@ def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
         config_text = Path(conf[1]).read_text() if conf else None
         start = time.perf_counter()
         cli = [sys.executable, "-m", "sb3_pg.zoo", *command, *conf, "-f", log_folder]
-        result = subprocess.run(cli, capture_output=True, text=True)
+        result = subprocess.run(cli, capture_output=True, text=True, preexec_fn=die_with_parent())
         seconds = time.perf_counter() - start
         if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(command)} failed:\n{result.stderr[-3000:]}")
+            last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
+            raise TrainingFailed(": ".join([signal_reason(result.returncode), *last]))
         run_dir = next(Path(log_folder, algo).glob(f"{env_id}_*"))
         evaluations = np.load(run_dir / "evaluations.npz")
+        hyperparams = run_hyperparams(run_dir, env_id)
         final_returns = final_evaluation(algo, env_id, run_dir, seed, args.final_episodes) if args.final_episodes else None
     curve = [[int(step), float(np.mean(returns))] for step, returns in zip(evaluations["timesteps"], evaluations["results"])]
     run = {"algo": algo, "env": env_id, "seed": seed, "command": command, "curve": curve, "seconds": seconds}
+    run["hyperparams"] = hyperparams
     if final_returns is not None:
         run["final_episodes"] = final_returns
     run["machine"] = {"host": socket.gethostname(), "cpus": os.cpu_count(), "torch": metadata.version("torch")}
     if config_text:
         run["config"] = config_text
     return run
+
+
+def store(path: Path, run: dict) -> None:
+    """Store a run: written whole to a hidden file, then renamed into place (a reader never sees half a run)."""
+    partial = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(json.dumps(run))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def print_run(status: str, path: Path) -> None:
+    run = json.loads(path.read_text())
+    final = np.mean([v for _, v in run["curve"][-3:]])
+    print(f"[{status}] {path.name}: final {final:.1f}, {run['seconds']:.0f} s", flush=True)
+
+
+Todo = dict[Path, tuple[str, str, int]]  # run file -> (algo, env, seed)
+
+
+def run_local(todo: Todo, args: argparse.Namespace) -> dict[str, str]:
+    """
+    Train the runs of ``todo`` on this machine, ``args.jobs`` at a time (each in its own process), storing each as it
+    ends.
+
+    :return: the failed runs' names and why they failed
+    """
+    failed = {}
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:  # threads that wait on one training process each
+        futures = {pool.submit(train, algo, env_id, seed, args): path for path, (algo, env_id, seed) in todo.items()}
+        try:
+            for future in as_completed(futures):
+                path = futures[future]
+                try:
+                    store(path, future.result())
+                except Exception as error:
+                    failed[path.name] = str(error) or type(error).__name__
+                    print(f"[failed] {path.name}: {failed[path.name]}", file=sys.stderr, flush=True)
+                    continue
+                print_run("done", path)
+        except KeyboardInterrupt:
+            for future in futures:
+                future.cancel()
+            raise
+    return failed
+
+
+def run_ray(todo: Todo, args: argparse.Namespace) -> dict[str, str]:
+    """
+    Train the runs of ``todo`` on the Ray cluster at ``args.ray_address``, one task with one CPU per run; a task
+    whose worker or node dies is retried up to ``args.max_retries`` times. Each run's data comes back to this driver,
+    which stores it as it arrives.
+
+    :return: the failed runs' names and why they failed
+    """
+    import ray
+    from ray import cloudpickle
+
+    if train.__module__ != "__main__":  # imported (tests): ship this file's code with the task, as for a script
+        cloudpickle.register_pickle_by_value(sys.modules[train.__module__])
+    ray.init(address=args.ray_address, log_to_driver=False, logging_level=logging.WARNING)
+    try:
+        task = ray.remote(num_cpus=1, max_retries=args.max_retries, retry_exceptions=False)(train)
+        pending = {task.remote(algo, env_id, seed, args): path for path, (algo, env_id, seed) in todo.items()}
+        failed = {}
+        while pending:
+            ready, _ = ray.wait(list(pending), num_returns=1)
+            path = pending.pop(ready[0])
+            try:
+                store(path, ray.get(ready[0]))
+            except ray.exceptions.RayTaskError as error:  # raised by train: its own message
+                failed[path.name] = str(error.cause) if error.cause is not None else str(error).splitlines()[-1]
+            except ray.exceptions.RayError as error:  # worker or node lost more often than retried
+                failed[path.name] = f"{type(error).__name__}: {str(error).splitlines()[0]}"
+            else:
+                print_run("done", path)
+                continue
+            print(f"[failed] {path.name}: {failed[path.name]}", file=sys.stderr, flush=True)
+        return failed
+    finally:
+        ray.shutdown()
+
+
+def refuse(args: argparse.Namespace, keys: list[tuple[str, str, int]], out_dir: Path) -> str | None:
+    """What makes the sweep unable to work, before any training: an output folder it cannot write, a budget below
+    ``--eval-freq``; None if nothing does."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        return f"cannot write the output folder {out_dir}: {error.strerror or error}"
+    for env_id, algo in sorted({(env_id, algo) for env_id, algo, _ in keys}):
+        steps = budget(algo, env_id, args)
+        if 0 < steps < args.eval_freq:
+            return (
+                f"{algo} on {env_id}: a budget of {steps} steps is below --eval-freq {args.eval_freq}: "
+                "no evaluation would run (lower --eval-freq or raise -n)"
+            )
+    return None
 
 
 def final_evaluation(algo: str, env_id: str, run_dir: Path, seed: int, n_episodes: int) -> list[float]:
@@ -366,45 +342,8 @@ def summarize(runs: list[dict], threshold: float) -> dict:
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    """
-    Train the runs not yet stored and print the summary of all stored ones.
-
-    :param argv: command line without the program name (default: ``sys.argv[1:]``)
-    """
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--envs", nargs="+", default=["CartPole-v1"], choices=list(THRESHOLDS))
-    parser.add_argument("--algos", nargs="+", default=["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg"])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
-    parser.add_argument("--eval-freq", type=int, default=5_000)
-    parser.add_argument("--eval-episodes", type=int, default=10)
-    parser.add_argument(
-        "--final-episodes",
-        type=int,
-        default=0,
-        help="also evaluate the final model on this many greedy episodes (stored as the run's final_episodes)",
-    )
-    parser.add_argument("-n", "--n-timesteps", type=int, default=-1, help="budget (default: the config's n_timesteps)")
-    parser.add_argument("--params", nargs="+", default=None, help="RL-Zoo -params overrides, e.g. learning_rate:0.002")
-    parser.add_argument("--tag", default="", help="name of a variant (with --params), part of the run files' names")
-    parser.add_argument("--out-dir", default="benchmarks/results/zoo")
-    parser.add_argument("--summary-only", action="store_true", help="print the summary of stored runs, train nothing")
-    parser.add_argument("--jobs", type=int, default=1, help="runs trained at once, one process each")
-    parser.add_argument(
-        "--claim-timeout",
-        type=float,
-        default=900.0,
-        help="seconds after which a run's claim that its worker stopped refreshing is taken over (default: 900)",
-    )
-    args = parser.parse_args(argv)
-    if args.jobs < 1 or args.claim_timeout <= 0:
-        parser.error("--jobs must be >= 1 and --claim-timeout > 0")
-    out_dir = Path(args.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-
-    keys = [(env_id, algo, seed) for env_id in args.envs for algo in args.algos for seed in args.seeds]
-    failed = [] if args.summary_only else run_all(keys, out_dir, args)
-
+def print_summary(out_dir: Path, args: argparse.Namespace) -> None:
+    """The summary of the stored runs of the sweep (with ``--summary-only``, each run too, or that it is missing)."""
     rows = []
     for env_id in args.envs:
         for algo in args.algos:
@@ -429,8 +368,73 @@ def main(argv: list[str] | None = None) -> None:
             f"{env_id} ({THRESHOLDS[env_id]:g}) | {algo} | {summary['budget']} | {summary['reached']} | {summary['steps']}"
             f" | {summary['final']} | {summary['max']} | {summary['curve_mean']} | {summary['seconds']}"
         )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--envs", nargs="+", default=["CartPole-v1"], choices=list(THRESHOLDS))
+    parser.add_argument("--algos", nargs="+", default=["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg"])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--eval-freq", type=int, default=5_000)
+    parser.add_argument("--eval-episodes", type=int, default=10)
+    parser.add_argument(
+        "--final-episodes",
+        type=int,
+        default=0,
+        help="also evaluate the final model on this many greedy episodes (stored as the run's final_episodes)",
+    )
+    parser.add_argument("-n", "--n-timesteps", type=int, default=-1, help="budget (default: the config's n_timesteps)")
+    parser.add_argument("--params", nargs="+", default=None, help="RL-Zoo -params overrides, e.g. learning_rate:0.002")
+    parser.add_argument("--tag", default="", help="name of a variant (with --params), part of the run files' names")
+    parser.add_argument("--out-dir", default="benchmarks/results/zoo")
+    parser.add_argument("--summary-only", action="store_true", help="print the summary of stored runs, train nothing")
+    parser.add_argument("--jobs", type=int, default=1, help="runs trained at once on this machine, one process each")
+    parser.add_argument(
+        "--ray-address",
+        default=None,
+        help="run on this Ray cluster instead ('auto': the cluster this machine belongs to; pip install -e '.[ray]')",
+    )
+    parser.add_argument("--max-retries", type=int, default=3, help="with --ray-address: retries of a run whose worker dies")
+    return parser
+
+
+def parse_args(argv: list[str] | None = None, parser: argparse.ArgumentParser | None = None) -> argparse.Namespace:
+    """The runner's arguments (``argv``: the command line without the program name; default ``sys.argv[1:]``)."""
+    parser = parser or build_parser()
+    args = parser.parse_args(argv)
+    if args.jobs < 1 or args.max_retries < 0:
+        parser.error("--jobs must be >= 1 and --max-retries >= 0")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """
+    Train the runs not yet stored and print the summary of all stored ones.
+
+    :param argv: command line without the program name (default: ``sys.argv[1:]``)
+    """
+    parser = build_parser()
+    args = parse_args(argv, parser)
+    out_dir = Path(args.out_dir)
+    keys = [(env_id, algo, seed) for env_id in args.envs for algo in args.algos for seed in args.seeds]
+    failed: dict[str, str] = {}
+    if not args.summary_only:
+        reason = refuse(args, keys, out_dir)
+        if reason:
+            parser.error(reason)
+        todo: Todo = {}
+        for env_id, algo, seed in keys:
+            path = run_file(out_dir, algo, env_id, seed, args.tag)
+            if path.exists():
+                print_run("stored", path)
+            else:
+                todo[path] = (algo, env_id, seed)
+        if todo:
+            failed = run_ray(todo, args) if args.ray_address else run_local(todo, args)
+
+    print_summary(out_dir, args)
     if failed:
-        sys.exit(f"{len(failed)} run(s) failed: {', '.join(failed)}")
+        sys.exit(f"{len(failed)} run(s) failed: " + "; ".join(f"{name} ({reason})" for name, reason in failed.items()))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """
-Runs that scale out: hyperparameter tuning by several worker processes sharing one Optuna study on a PostgreSQL
-server (RL-Zoo's ``-optimize --storage --study-name``), and ``benchmarks/run_zoo.py`` workers (``--jobs``, claims
-in a shared results folder) that never do a run twice.
+Runs that scale out: ``benchmarks/run_zoo.py`` on one machine (``--jobs``: a pool of processes) and on a Ray cluster
+(``--ray-address``: one task per run, retried when its worker dies, stored by the driver), and hyperparameter tuning
+by several worker processes sharing one Optuna study on a PostgreSQL server (RL-Zoo's ``-optimize --storage
+--study-name``).
 """
 
 import argparse
@@ -9,13 +10,14 @@ import json
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import optuna
@@ -28,7 +30,8 @@ sys.path.insert(0, str(BENCHMARKS))
 import run_zoo  # noqa: E402  (a script of benchmarks/, importable once that folder is on the path)
 
 ENV = "CartPole-v1"
-RUN_KEYS = {"algo", "env", "seed", "command", "curve", "seconds", "machine"}
+RUN_KEYS = {"algo", "env", "seed", "command", "curve", "seconds", "hyperparams", "machine"}
+TINY = ("-n", "2000", "--eval-freq", "1000", "--eval-episodes", "2")
 
 
 def fake_run(algo: str, env_id: str, seed: int) -> dict:
@@ -40,6 +43,7 @@ def fake_run(algo: str, env_id: str, seed: int) -> dict:
         "command": ["train"],
         "curve": [[1000, 10.0], [2000, 20.0]],
         "seconds": 0.1,
+        "hyperparams": {"n_envs": 1},
     }
 
 
@@ -48,8 +52,8 @@ def stored_names(out_dir: Path) -> list[str]:
 
 
 def leftovers(out_dir: Path) -> list[str]:
-    """Claims and partial files left in the results folder (there should be none)."""
-    return sorted(path.name for path in out_dir.iterdir() if path.name.endswith((".claim", ".tmp")))
+    """Partial and hidden files left in the results folder (there should be none)."""
+    return sorted(path.name for path in out_dir.iterdir() if path.name.startswith("."))
 
 
 def sweep(out_dir: Path, *extra: str, seeds: int = 4, algos: tuple[str, ...] = ("reinforce",)) -> list[str]:
@@ -60,25 +64,19 @@ def sweep(out_dir: Path, *extra: str, seeds: int = 4, algos: tuple[str, ...] = (
 class Recorder:
     """A stand-in for ``run_zoo.train``: sleeps, records each call's interval and returns a fake run."""
 
-    def __init__(self, seconds: float, fail_seeds: tuple[int, ...] = (), during: Callable[[Path], None] | None = None):
+    def __init__(self, seconds: float, fail_seeds: tuple[int, ...] = ()):
         self.seconds = seconds
         self.fail_seeds = fail_seeds
-        self.during = during
         self.calls: list[tuple[int, float, float]] = []
         self.lock = threading.Lock()
 
     def __call__(self, algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
         start = time.monotonic()
-        path = run_zoo.run_file(Path(args.out_dir), algo, env_id, seed, args.tag)
-        owner = json.loads(run_zoo.claim_file(path).read_text())
-        assert owner["pid"] == os.getpid() and owner["host"] == socket.gethostname() and owner["time"]
         time.sleep(self.seconds)
-        if self.during is not None:
-            self.during(path)
         with self.lock:
             self.calls.append((seed, start, time.monotonic()))
         if seed in self.fail_seeds:
-            raise RuntimeError(f"train --seed {seed} failed")
+            raise run_zoo.TrainingFailed(f"killed by SIGKILL (seed {seed})")
         return fake_run(algo, env_id, seed)
 
     def most_at_once(self) -> int:
@@ -93,7 +91,7 @@ class Recorder:
 def test_jobs_run_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
     recorder = Recorder(seconds=0.3)
     monkeypatch.setattr(run_zoo, "train", recorder)
-    run_zoo.main(sweep(tmp_path, "--jobs", "2"))
+    run_zoo.main(sweep(tmp_path, "--jobs", "2", "-n", "2000", "--eval-freq", "1000"))
     assert sorted(seed for seed, _, _ in recorder.calls) == [0, 1, 2, 3]
     assert recorder.most_at_once() == 2
     assert stored_names(tmp_path) == [f"reinforce_{ENV}_{seed}.json" for seed in range(4)]
@@ -123,28 +121,14 @@ def test_stored_run_is_skipped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert f"[stored] reinforce_{ENV}_0.json" in out and f"[done] reinforce_{ENV}_1.json" in out
 
 
-def test_run_stored_meanwhile_is_not_redone(
+def test_failed_run_is_named_with_its_reason(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    """A run another worker stores after this one listed the runs to do (and before it claims it) is not redone."""
-
-    def other_worker_stores_seed_1(path: Path) -> None:
-        (tmp_path / f"reinforce_{ENV}_1.json").write_text(json.dumps(fake_run("reinforce", ENV, 1)))
-
-    recorder = Recorder(seconds=0.05, during=other_worker_stores_seed_1)
-    monkeypatch.setattr(run_zoo, "train", recorder)
-    run_zoo.main(sweep(tmp_path, seeds=2))
-    assert [seed for seed, _, _ in recorder.calls] == [0]
-    assert f"[stored] reinforce_{ENV}_1.json" in capsys.readouterr().out and leftovers(tmp_path) == []
-
-
-def test_failing_run_releases_its_claim(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
-) -> None:
+    """The others go on and are stored; the exit status is non-zero and names the failed run and why."""
     monkeypatch.setattr(run_zoo, "train", Recorder(seconds=0.05, fail_seeds=(1,)))
-    with pytest.raises(SystemExit, match=f"1 run\\(s\\) failed: reinforce_{ENV}_1.json"):
+    with pytest.raises(SystemExit, match=rf"1 run\(s\) failed: reinforce_{ENV}_1.json \(killed by SIGKILL \(seed 1\)\)"):
         run_zoo.main(sweep(tmp_path, "--jobs", "2", seeds=3))
-    assert f"[failed] reinforce_{ENV}_1.json: train --seed 1 failed" in capsys.readouterr().err
+    assert f"[failed] reinforce_{ENV}_1.json: killed by SIGKILL" in capsys.readouterr().err
     assert stored_names(tmp_path) == [f"reinforce_{ENV}_0.json", f"reinforce_{ENV}_2.json"]
     assert leftovers(tmp_path) == []
     # The next sweep does the failed run, and only it
@@ -155,86 +139,45 @@ def test_failing_run_releases_its_claim(
     assert len(stored_names(tmp_path)) == 3 and leftovers(tmp_path) == []
 
 
-def test_stale_claim_is_taken_over_and_a_live_one_left_alone(
+def test_training_process_killed_by_a_signal_is_named(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A training process that dies of a signal: the reason names the signal, not an empty message."""
+
+    def killed(command: list[str], **kwargs: object) -> subprocess.CompletedProcess:
+        return subprocess.CompletedProcess(command, -signal.SIGKILL, stdout="", stderr="")
+
+    monkeypatch.setattr(run_zoo.subprocess, "run", killed)
+    args = run_zoo.parse_args(sweep(tmp_path))
+    with pytest.raises(run_zoo.TrainingFailed, match=r"^killed by SIGKILL$"):
+        run_zoo.train("reinforce", ENV, 0, args)
+    assert run_zoo.signal_reason(1) == "exit status 1" and run_zoo.signal_reason(-signal.SIGTERM) == "killed by SIGTERM"
+
+
+def test_refuses_a_budget_below_the_evaluation_frequency(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    owner = {"host": "elsewhere", "pid": 1, "time": "2020-01-01T00:00:00+00:00", "token": "theirs"}
-    stale, live = (run_zoo.claim_file(tmp_path / f"reinforce_{ENV}_{seed}.json") for seed in (0, 1))
-    for claim in (stale, live):
-        claim.write_text(json.dumps(owner))
-    os.utime(stale, (time.time() - 3600, time.time() - 3600))
-    recorder = Recorder(seconds=0.05)
+    recorder = Recorder(seconds=0.0)
     monkeypatch.setattr(run_zoo, "train", recorder)
-    run_zoo.main(sweep(tmp_path, "--claim-timeout", "60", seeds=3))
-    assert sorted(seed for seed, _, _ in recorder.calls) == [0, 2]
-    assert stored_names(tmp_path) == [f"reinforce_{ENV}_0.json", f"reinforce_{ENV}_2.json"]
-    assert leftovers(tmp_path) == [live.name] and json.loads(live.read_text()) == owner
-    assert f"[claimed] reinforce_{ENV}_1.json: by elsewhere pid 1" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exit_info:
+        run_zoo.main(sweep(tmp_path, "-n", "1000", "--eval-freq", "5000", seeds=1))
+    assert exit_info.value.code == 2 and recorder.calls == []
+    assert "budget of 1000 steps is below --eval-freq 5000" in capsys.readouterr().err
+    # The config's own budget counts when -n is not given, and an n_timesteps of --params over it
+    args = run_zoo.parse_args(sweep(tmp_path, "--params", "n_timesteps:3000"))
+    assert run_zoo.budget("reinforce", ENV, args) == 3000
+    assert run_zoo.budget("reinforce", ENV, run_zoo.parse_args(sweep(tmp_path))) > 5000
 
 
-def test_live_claim_is_refreshed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A run longer than --claim-timeout keeps its claim: its worker refreshes it, so no other worker takes it."""
-    taken: list[str | None] = []
-
-    def other_worker(path: Path) -> None:
-        taken.append(run_zoo.try_claim(path, timeout=0.4))
-
-    monkeypatch.setattr(run_zoo, "train", Recorder(seconds=1.2, during=other_worker))
-    run_zoo.main(sweep(tmp_path, "--claim-timeout", "0.4", seeds=1))
-    assert taken == [None]
-    assert stored_names(tmp_path) == [f"reinforce_{ENV}_0.json"] and leftovers(tmp_path) == []
-
-
-def test_one_taker_of_a_stale_claim(tmp_path: Path) -> None:
-    """Workers that find the same stale claim at once: exactly one of them takes it over."""
-    path = tmp_path / f"reinforce_{ENV}_0.json"
-    claim = run_zoo.claim_file(path)
-
-    def take(barrier: threading.Barrier, tokens: list[str | None]) -> None:
-        barrier.wait()
-        tokens.append(run_zoo.try_claim(path, timeout=60))
-
-    for _ in range(20):
-        claim.write_text(json.dumps({"token": "dead worker"}))
-        os.utime(claim, (time.time() - 3600, time.time() - 3600))
-        barrier, tokens = threading.Barrier(6), list[str | None]()
-        threads = [threading.Thread(target=take, args=(barrier, tokens)) for _ in range(6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        winners = [token for token in tokens if token is not None]
-        assert len(winners) == 1
-        assert json.loads(claim.read_text())["token"] == winners[0]
-        run_zoo.release_claim(path, winners[0])
-        assert leftovers(tmp_path) == []
-
-
-WORKER = """
-import json, os, sys, time
-from pathlib import Path
-sys.path.insert(0, {benchmarks!r})
-import run_zoo
-
-ready = Path({ready!r})
-(ready / str(os.getpid())).touch()
-
-
-def train(algo, env_id, seed, args):
-    deadline = time.monotonic() + 60
-    while len(list(ready.iterdir())) < 2 and time.monotonic() < deadline:  # both workers are up
-        time.sleep(0.05)
-    time.sleep(0.4)
-    line = json.dumps({{"run": f"{{algo}}_{{env_id}}_{{seed}}", "pid": os.getpid()}}) + "\\n"
-    fd = os.open({log!r}, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-    os.write(fd, line.encode())
-    os.close(fd)
-    return {{"algo": algo, "env": env_id, "seed": seed, "command": ["train"], "curve": [[1000, 1.0]], "seconds": 0.4}}
-
-
-run_zoo.train = train
-run_zoo.main(sys.argv[1:])
-"""
+def test_refuses_an_output_folder_it_cannot_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    recorder = Recorder(seconds=0.0)
+    monkeypatch.setattr(run_zoo, "train", recorder)
+    blocker = tmp_path / "a file"
+    blocker.write_text("")
+    with pytest.raises(SystemExit) as exit_info:
+        run_zoo.main(sweep(blocker / "results", "-n", "2000"))
+    assert exit_info.value.code == 2 and recorder.calls == []
+    assert "cannot write the output folder" in capsys.readouterr().err
 
 
 def finish(processes: list[subprocess.Popen], timeout: float) -> list[tuple[str, str]]:
@@ -248,45 +191,100 @@ def finish(processes: list[subprocess.Popen], timeout: float) -> list[tuple[str,
                 process.communicate()
 
 
-@pytest.mark.slow  # two worker processes
-def test_two_workers_share_the_runs(tmp_path: Path) -> None:
-    """Two worker processes on one results folder: every run done exactly once, by one or the other."""
-    out_dir, ready, log = tmp_path / "results", tmp_path / "ready", tmp_path / "calls.jsonl"
-    ready.mkdir()
-    script = tmp_path / "worker.py"
-    script.write_text(WORKER.format(benchmarks=str(BENCHMARKS), ready=str(ready), log=str(log)))
-    command = [sys.executable, str(script), *sweep(out_dir, "--jobs", "2", seeds=5, algos=("reinforce", "tnpg"))]
-    workers = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    outputs = finish(workers, timeout=300)
-    for worker, (_, err) in zip(workers, outputs):
-        assert worker.returncode == 0, err
-    calls = [json.loads(line) for line in log.read_text().splitlines()]
-    runs = [call["run"] for call in calls]
-    expected = [f"{algo}_{ENV}_{seed}" for algo in ("reinforce", "tnpg") for seed in range(5)]
-    assert sorted(runs) == sorted(expected)  # each run exactly once
-    assert {call["pid"] for call in calls} == {worker.pid for worker in workers}  # both workers did some
-    assert stored_names(out_dir) == sorted(f"{run}.json" for run in expected)
+def check_stored(out_dir: Path, seeds: range) -> None:
+    """The runs of a real tiny sweep (REINFORCE on CartPole, 2000 steps), stored in the usual format."""
+    assert stored_names(out_dir) == [f"reinforce_{ENV}_{seed}.json" for seed in seeds]
     assert leftovers(out_dir) == []
-    for path in out_dir.glob("*.json"):  # as the fake train returned them (a real run also records its machine)
-        assert set(json.loads(path.read_text())) == RUN_KEYS - {"machine"}
-
-
-@pytest.mark.slow
-def test_jobs_end_to_end(tmp_path: Path) -> None:
-    """The real command: two CartPole runs of REINFORCE trained at once, stored in the usual format."""
-    command = [sys.executable, str(BENCHMARKS / "run_zoo.py"), *sweep(tmp_path, seeds=2)]
-    command += ["-n", "2000", "--eval-freq", "1000", "--eval-episodes", "2", "--jobs", "2"]
-    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.count("[done]") == 2
-    assert stored_names(tmp_path) == [f"reinforce_{ENV}_0.json", f"reinforce_{ENV}_1.json"]
-    assert leftovers(tmp_path) == []
-    for seed in (0, 1):
-        run = json.loads((tmp_path / f"reinforce_{ENV}_{seed}.json").read_text())
+    for seed in seeds:
+        run = json.loads((out_dir / f"reinforce_{ENV}_{seed}.json").read_text())
         assert set(run) == RUN_KEYS and run["seed"] == seed
         assert set(run["machine"]) == {"host", "cpus", "torch"}
         assert [step for step, _ in run["curve"]] == [1000, 2000]
         assert run["command"][:6] == ["train", "--algo", "reinforce", "--env", ENV, "--seed"]
+        assert run["hyperparams"]["policy"] == "MlpPolicy" and "n_episodes" in run["hyperparams"]
+
+
+@pytest.mark.slow
+def test_jobs_end_to_end(tmp_path: Path) -> None:
+    """The real command: two CartPole runs of REINFORCE trained at once, stored with the hyperparameters they ran."""
+    command = [sys.executable, str(BENCHMARKS / "run_zoo.py"), *sweep(tmp_path, *TINY, "--jobs", "2", seeds=2)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("[done]") == 2
+    check_stored(tmp_path, range(2))
+
+
+def parent(pid: int) -> int:
+    """The parent of process ``pid`` (0 once it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return 0
+
+
+def descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        pid = parent(pid)
+        if pid == ancestor:
+            return True
+    return False
+
+
+def training_of_this_test(seconds: float) -> int:
+    """A training process (``python -m sb3_pg.zoo train``) started by a Ray worker of this test's cluster."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if b"sb3_pg.zoo" in cmdline and b"train" in cmdline and descends_from(int(proc.name), os.getpid()):
+                return int(proc.name)
+        time.sleep(0.2)
+    pytest.fail("no training process started")
+
+
+@pytest.mark.slow  # a local Ray cluster of two nodes, real tiny runs
+def test_ray_cluster_loses_no_run_when_a_worker_dies(tmp_path: Path) -> None:
+    """
+    ``--ray-address`` on a two-node cluster (127.0.0.1): one worker killed (SIGKILL) mid-run; its task is retried,
+    every run is stored exactly once by the driver, the exit status is 0, and the killed worker's training process
+    died with it.
+    """
+    pytest.importorskip("ray", reason='the [ray] extra: pip install -e ".[ray]"')
+    from ray.cluster_utils import Cluster
+
+    cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
+    driver = None
+    try:
+        cluster.add_node(num_cpus=1)  # a second node (its own raylet and object store) on this machine
+        cluster.wait_for_nodes()
+        out_dir = tmp_path / "results"
+        command = [sys.executable, str(BENCHMARKS / "run_zoo.py"), *sweep(out_dir, *TINY, seeds=3)]
+        driver = subprocess.Popen(
+            [*command, "--ray-address", cluster.address], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        training = training_of_this_test(seconds=300)
+        worker = parent(training)
+        time.sleep(1.0)  # the training is under way
+        os.kill(worker, signal.SIGKILL)
+        [(out, err)] = finish([driver], timeout=600)
+        assert driver.returncode == 0, err[-3000:]
+        done = sorted(line.split(":")[0] for line in out.splitlines() if line.startswith("[done]"))
+        assert done == [f"[done] reinforce_{ENV}_{seed}.json" for seed in range(3)]  # each run stored once
+        check_stored(out_dir, range(3))
+        deadline = time.monotonic() + 30
+        while parent(training) and time.monotonic() < deadline:  # the orphan is gone (killed with its worker)
+            time.sleep(0.2)
+        assert parent(training) == 0
+    finally:
+        if driver is not None and driver.poll() is None:
+            driver.kill()
+            driver.communicate()
+        cluster.shutdown()
 
 
 # --- Tuning on a shared Optuna study in PostgreSQL -------------------------------------------------------------
