@@ -3,7 +3,7 @@ Track a ReinforceBaseline run on CartPole-v1 in Weights & Biases from plain Pyth
 SB3's TensorBoard metrics (ours included: ``train/policy_loss``, ``train/value_loss``, ``train/grad_norm``,
 ``rollout/discarded_steps``, ...) synced to W&B, and the trained model saved as a W&B artifact.
 
-    pip install "sb3-pg[wandb]"
+    pip install -e ".[wandb]"    # in a clone of sb3-pg (it is not on PyPI): git clone <repository URL> sb3-pg && cd sb3-pg
     python examples/wandb_reinforce_baseline.py [--timesteps 50000] [--seed 0] [--project sb3-pg]
     WANDB_MODE=offline python examples/wandb_reinforce_baseline.py   # no account: writes ./wandb/offline-run-*
 """

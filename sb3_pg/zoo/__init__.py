@@ -3,7 +3,7 @@ RL-Zoo integration: our algorithms as RL-Zoo (``rl_zoo3``) algorithms, with ship
 
     python -m sb3_pg.zoo train --algo reinforce --env CartPole-v1      # or the console script: sb3-pg train ...
 
-Needs the ``zoo`` extra (``pip install "sb3-pg[zoo]"``).
+Needs the ``zoo`` extra (``pip install -e ".[zoo]"`` in a clone of sb3-pg).
 """
 
 from sb3_pg.zoo.registry import ALGOS, config_dir, config_path, register
