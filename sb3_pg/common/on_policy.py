@@ -95,13 +95,24 @@ class PolicyGradientAlgorithm(OnPolicyAlgorithm):
             _init_setup_model=False,
             supported_action_spaces=None,
         )
+        # Saved with the model, so that loading the file with another algorithm's class is refused by name
+        self.algorithm_class = type(self).__name__
 
     def _setup_lr_schedule(self) -> None:
         # SB3's schedule, with each value checked (>= 0 and finite) when it is used
         self.lr_schedule = CheckedSchedule("learning_rate", self.learning_rate)
 
+    def _check_saved_class(self) -> None:
+        """Refuse a file saved by another algorithm (``load()`` sets the saved attributes, then calls ``_setup_model``)."""
+        if self.algorithm_class != type(self).__name__:
+            raise ValueError(
+                f"this file holds a {self.algorithm_class}, not a {type(self).__name__}: load it with "
+                f"{self.algorithm_class}.load"
+            )
+
     def _setup_model(self) -> None:
         """SB3's set-up (step sizes, seeds, rollout buffer, policy), between the checks of the action space and policy."""
+        self._check_saved_class()
         check_action_space(type(self).__name__, self.action_space)
         super()._setup_model()
         if not isinstance(self.policy, self.policy_base):

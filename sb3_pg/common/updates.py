@@ -40,7 +40,9 @@ def approx_kl(log_ratio: th.Tensor) -> th.Tensor:
     return th.mean(th.exp(log_ratio) - 1 - log_ratio)
 
 
-def check_finite_loss(loss: th.Tensor, policy_loss: th.Tensor, value_loss: th.Tensor, update: int, advice: str) -> None:
+def check_finite_loss(
+    loss: th.Tensor, policy_loss: th.Tensor, value_loss: th.Tensor, update: int, advice: str, returns: th.Tensor
+) -> None:
     """
     Refuse to step on a loss that is NaN or inf, before the backward pass, so that the parameters stay as they were.
 
@@ -49,13 +51,22 @@ def check_finite_loss(loss: th.Tensor, policy_loss: th.Tensor, value_loss: th.Te
     :param value_loss: Its value term (for the message; zero without a critic)
     :param update: The number of the update (``_n_updates + 1``)
     :param advice: What to change, the end of the message
+    :param returns: The batch's returns (or TD targets): when they are not finite, the rewards overflow float32
     :raises FloatingPointError: when ``loss`` is not finite
     """
-    if not th.isfinite(loss):
-        raise FloatingPointError(
-            f"Non-finite loss (policy {policy_loss.item()}, value {value_loss.item()}) at update "
-            f"{update}: the parameters were left unchanged. {advice}"
+    if th.isfinite(loss):
+        return
+    largest = returns.abs().nan_to_num(0.0, 0.0, 0.0).max().item() if len(returns) else 0.0
+    # Beyond ~1.8e19 a squared error or a sum of returns overflows float32 (largest value ~3.4e38)
+    if not th.isfinite(returns).all() or largest > 1e19:
+        advice = (
+            f"The returns overflow float32 arithmetic (largest finite |return| {largest:.3g}): scale the rewards down "
+            "(VecNormalize, or a reward wrapper)."
         )
+    raise FloatingPointError(
+        f"Non-finite loss (policy {policy_loss.item()}, value {value_loss.item()}) at update "
+        f"{update}: the parameters were left unchanged. {advice}"
+    )
 
 
 def clip_gradients(

@@ -41,12 +41,16 @@ class CheckedSchedule(FloatSchedule):
 
     :param name: The parameter the schedule sets (for the message)
     :param value_schedule: Constant value or callable schedule
+    :param maximum: The largest value that can learn, and why (for the message); ``None``: no bound
     """
 
-    def __init__(self, name: str, value_schedule: Schedule | float):
+    def __init__(self, name: str, value_schedule: Schedule | float, maximum: tuple[float, str] | None = None):
         check_step_size(name, value_schedule)
         super().__init__(value_schedule)
         self.name = name
+        self.maximum = maximum
+        if maximum is not None and not callable(value_schedule) and value_schedule > maximum[0]:
+            raise ValueError(f"{name}={value_schedule!r} is above {maximum[0]}: {maximum[1]}")
 
     def __call__(self, progress_remaining: float) -> float:
         # A batch of complete episodes can end past the budget (progress below 0): the schedule's last value holds
@@ -56,6 +60,11 @@ class CheckedSchedule(FloatSchedule):
             raise ValueError(
                 f"{self.name}: the schedule returned {value!r} at progress_remaining={progress_remaining:.4g}; "
                 "a step size must be a finite number >= 0"
+            )
+        if self.maximum is not None and value > self.maximum[0]:
+            raise ValueError(
+                f"{self.name}: the schedule returned {value!r} at progress_remaining={progress_remaining:.4g}, above "
+                f"{self.maximum[0]}: {self.maximum[1]}"
             )
         return value
 

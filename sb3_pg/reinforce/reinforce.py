@@ -166,6 +166,7 @@ class Reinforce(PolicyGradientAlgorithm):
             self._setup_model()
 
     def _setup_model(self) -> None:
+        self._check_saved_class()
         total, name = (self.n_episodes, "n_episodes") if self.n_episodes is not None else (self.n_steps, "n_steps")
         if total < self.n_envs:
             raise ValueError(
@@ -297,9 +298,14 @@ class Reinforce(PolicyGradientAlgorithm):
         longest = int(episode_lengths.max())
         if longest == self.max_episode_steps // 10 and not self._warned_long_episode:
             self._warned_long_episode = True
+            observations = self.rollout_buffer.observations
+            arrays = observations.values() if isinstance(observations, dict) else [observations]
+            row_bytes = sum(array[0].nbytes for array in arrays)  # one vectorised step of every env
             warnings.warn(
                 f"{type(self).__name__}: an episode has run {longest} steps without ending; the batch waits for "
-                f"complete episodes (training stops at max_episode_steps={self.max_episode_steps})",
+                f"complete episodes (training stops at max_episode_steps={self.max_episode_steps}, when the batch's "
+                f"observations alone take about {row_bytes * self.max_episode_steps / 2**20:.0f} MiB). Give the env a "
+                "time limit (gymnasium.wrappers.TimeLimit) or lower max_episode_steps.",
                 UserWarning,
             )
         if longest > self.max_episode_steps:
@@ -354,7 +360,8 @@ class Reinforce(PolicyGradientAlgorithm):
             # parameter group and step size, one backward pass)
             value_loss = F.mse_loss(values.flatten(), data.returns)
             loss = loss + value_loss
-        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, "Lower the learning rate or set max_grad_norm.")
+        advice = "Lower the learning rate or set max_grad_norm."
+        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, advice, data.returns)
 
         self.policy.optimizer.zero_grad()
         loss.backward()

@@ -176,21 +176,30 @@ class ReinforceBaseline(Reinforce):
         return 1 if self.baseline == "value" else 2
 
     def _advantages(self, data: EpisodicSamples, log_prob: th.Tensor) -> th.Tensor:
-        """psi_t - b_t for the chosen baseline."""
-        returns = data.returns
+        """
+        psi_t - b_t for the chosen baseline. A baseline from the batch is computed in float64, so that returns that
+        equal it cancel exactly: float32 rounding would leave advantages of ~1e-7, which Adam, invariant to the
+        gradient's scale, turns into full-size steps.
+        """
         if self.baseline == "value":
             # V(s_t) from the critic as it was when the batch was collected
-            return returns - data.old_values
+            return data.returns - data.old_values
+        returns = data.returns.double()
         if self.baseline == "step_mean":
-            baselines = self._step_mean_baseline(data)
+            # b_t: the mean return at the same step t of the other episodes that reach it (0 where none does); an
+            # episode has one step per t, so leaving it out is subtracting its own return from the sum
+            steps = data.step_index.long()
+            totals = th.zeros(int(steps.max()) + 1, dtype=returns.dtype, device=returns.device).index_add_(0, steps, returns)
+            others = th.bincount(steps)[steps] - 1
+            baselines = th.where(others > 0, (totals[steps] - returns) / others.clamp_min(1), th.zeros_like(returns))
         else:
             episode_ids = data.episode_ids
-            n_episodes = self.rollout_buffer.n_episodes
             if self.baseline == "mean":
-                numerators = th.zeros(n_episodes, device=returns.device).index_add_(0, episode_ids, returns)
-                denominators = th.zeros(n_episodes, device=returns.device).index_add_(0, episode_ids, th.ones_like(returns))
+                numerators = th.zeros(self.rollout_buffer.n_episodes, dtype=returns.dtype, device=returns.device)
+                numerators = numerators.index_add_(0, episode_ids, returns)
+                denominators = th.bincount(episode_ids, minlength=self.rollout_buffer.n_episodes).to(returns.dtype)
             else:
-                numerators, denominators = self._optimal_baseline_terms(data, log_prob)
+                numerators, denominators = (term.double() for term in self._optimal_baseline_terms(data, log_prob))
             # Leave-one-out: episode i's baseline comes from the other episodes only
             others_num = numerators.sum() - numerators
             others_den = denominators.sum() - denominators
@@ -198,20 +207,7 @@ class ReinforceBaseline(Reinforce):
             baselines = per_episode[episode_ids]
         # The mean of b_t over the batch's steps
         self.logger.record("train/baseline", baselines.mean().item())
-        return returns - baselines
-
-    def _step_mean_baseline(self, data: EpisodicSamples) -> th.Tensor:
-        """
-        b_t for each step: the mean return at the same step t of the other episodes that reach it (0 where none
-        does). An episode has one step per t, so leaving it out is subtracting its own return from the sum.
-        """
-        returns = data.returns
-        steps = data.step_index.long()
-        n_steps = int(steps.max().item()) + 1
-        totals = th.zeros(n_steps, device=returns.device).index_add_(0, steps, returns)
-        counts = th.zeros(n_steps, device=returns.device).index_add_(0, steps, th.ones_like(returns))
-        others = counts[steps] - 1
-        return th.where(others > 0, (totals[steps] - returns) / others.clamp_min(1), th.zeros_like(returns))
+        return (returns - baselines).to(data.returns.dtype)
 
     def _optimal_baseline_terms(self, data: EpisodicSamples, log_prob: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
         """

@@ -225,7 +225,8 @@ class TDActorCritic(PolicyGradientAlgorithm):
         loss = policy_loss + value_loss
         if self.ent_coef > 0:
             loss = loss + self.ent_coef * entropy_loss
-        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, "Lower the step sizes or set max_grad_norm.")
+        advice = "Lower the step sizes or set max_grad_norm."
+        check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, advice, returns)
 
         # One step: each parameter group at its own step size (a shared features extractor gets both losses' gradients)
         self.policy.optimizer.zero_grad()

@@ -21,6 +21,16 @@ SelfTNPG = TypeVar("SelfTNPG", bound="TNPG")
 
 # Fewer samples than this for the Fisher matrix (after sub-sampling) gets a warning
 MIN_FISHER_SAMPLES = 32
+# A natural step is sized by the quadratic model of the KL, which holds for small steps only: larger targets are refused
+MAX_TARGET_KL = (
+    1.0,
+    "the step is sized by the quadratic (Fisher) model of the KL, which holds for small steps only; a larger target "
+    "makes the policy deterministic within a few updates (TRPO and TNPG use 0.001 to 0.05)",
+)
+# A step whose measured KL is below this fraction of target_kl gets a warning: the damping, not the Fisher matrix,
+# sized it (cg_damping too large for the policy's curvature)
+MIN_KL_FRACTION = 0.01
+MAX_CG_DAMPING = 1e4
 
 
 def distribution_entropy(distribution: Any, log_prob: th.Tensor) -> th.Tensor:
@@ -140,9 +150,21 @@ class TNPG(PolicyGradientAlgorithm):
         check_unit_interval("gae_lambda", gae_lambda)
         if not callable(target_kl):
             check_positive_finite("target_kl", target_kl)
+            CheckedSchedule("target_kl", target_kl, MAX_TARGET_KL)
         check_positive_finite("cg_damping", cg_damping)
+        if cg_damping > MAX_CG_DAMPING:
+            raise ValueError(
+                f"cg_damping={cg_damping!r} is above {MAX_CG_DAMPING}: the damping would outweigh any policy's Fisher "
+                "matrix, so every step would be a tiny gradient step (0.1 is the usual value)"
+            )
         if reject_kl_factor is not None:
             check_positive_finite("reject_kl_factor", reject_kl_factor)
+            if reject_kl_factor < 1:
+                raise ValueError(
+                    f"reject_kl_factor={reject_kl_factor!r} is below 1: the step is scaled so that its quadratic KL "
+                    "model equals target_kl, so a bound below target_kl rejects the intended step itself (1.0 is "
+                    "rllab's check; None takes every step)"
+                )
         super().__init__(
             policy,
             env,
@@ -199,7 +221,8 @@ class TNPG(PolicyGradientAlgorithm):
         # learning_rate: the critic's step size here
         super()._setup_lr_schedule()
         # delta, a constant or a schedule, checked the same way
-        self.target_kl_schedule = CheckedSchedule("target_kl", self.target_kl)
+        self.target_kl_schedule = CheckedSchedule("target_kl", self.target_kl, MAX_TARGET_KL)
+        self._warned_small_steps = False
 
     def _policy_step(self, observations: Any, actions: th.Tensor, advantages: th.Tensor, old_log_prob: th.Tensor) -> None:
         """The natural step on the actor's parameters, with its logs."""
@@ -244,11 +267,16 @@ class TNPG(PolicyGradientAlgorithm):
         fisher_product, params = fisher_vector_product_fn(kl, self.policy.actor_parameters(), damping=self.cg_damping)
         gradient = th.cat([grad.reshape(-1) for grad in th.autograd.grad(objective, params, retain_graph=True)])
         if not th.isfinite(gradient).all():
+            returns = self.rollout_buffer.returns
+            cause = (
+                "the rewards' returns overflow float32 (largest |return| "
+                f"{np.nanmax(np.abs(returns)):.3g}): scale the rewards (VecNormalize, or a reward wrapper)"
+                if not np.isfinite(returns).all()
+                else f"critic loss of the last update: {self.logger.name_to_value.get('train/value_loss')}; lower the "
+                "critic's learning_rate or normalise the observations and rewards (VecNormalize)"
+            )
             raise FloatingPointError(
-                f"Non-finite policy gradient at update {self._n_updates + 1} (advantages finite: "
-                f"{bool(th.isfinite(advantages).all())}, critic loss of the last update: "
-                f"{self.logger.name_to_value.get('train/value_loss')}): the parameters were left unchanged. "
-                "Lower the critic's learning_rate or normalise the observations and rewards (VecNormalize)."
+                f"Non-finite policy gradient at update {self._n_updates + 1}: the parameters were left unchanged. {cause}."
             )
         target_kl = self.target_kl_schedule(self._current_progress_remaining)
         step = natural_step(gradient, fisher_product, target_kl, cg_max_steps=self.cg_max_steps)
@@ -281,6 +309,14 @@ class TNPG(PolicyGradientAlgorithm):
         )
         if rejected and theta_old is not None:
             vector_to_parameters(theta_old, params)
+        if step.step_size > 0 and kl_after < MIN_KL_FRACTION * target_kl and not self._warned_small_steps:
+            self._warned_small_steps = True
+            warnings.warn(
+                f"TNPG update {self._n_updates + 1}: the step's KL was {kl_after:.3g}, under {MIN_KL_FRACTION} x "
+                f"target_kl={target_kl:.3g}: cg_damping={self.cg_damping} dominates the Fisher matrix's curvature, "
+                "so the steps are far smaller than target_kl asks (lower cg_damping; 0.1 is the usual value)",
+                RuntimeWarning,
+            )
 
         self.logger.record("train/policy_objective", objective.item())
         # SB3's name and sign (A2C, PPO): minus the mean entropy of pi_old on the batch
