@@ -94,7 +94,9 @@ def natural_step(
     Solve (F + damping I) x = g / |g| by conjugate gradient and scale x so that the quadratic model of the KL of the
     step, 0.5 alpha^2 x^T (F + damping I) x, equals ``target_kl``: alpha = sqrt(2 target_kl / x^T (F + damping I) x).
     The damped matrix is the one conjugate gradient inverts, so the step's damped quadratic form is exactly 2
-    ``target_kl``; the undamped model of the KL, 0.5 alpha^2 x^T F x, is a little smaller.
+    ``target_kl``; the undamped model of the KL, 0.5 alpha^2 x^T F x, is smaller. With the default damping 0.1 the KL
+    measured after a first step was 0.61 to 0.94 of ``target_kl`` (median over seeds 0-4: Discrete 0.71, MultiDiscrete
+    0.78, MultiBinary 0.65, gSDE 0.65, Box d=6 0.93; ``python benchmarks/natural_step_kl.py``).
 
     The solve is on the unit gradient: the step does not depend on |g|, and conjugate gradient's absolute tolerance
     (sb3-contrib's solver stops on the squared residual norm) and its small random starting point are relative to a
