@@ -73,8 +73,9 @@ class TDActorCritic(PolicyGradientAlgorithm):
     pi(.|s_t) and V(s_t) again (``online_path``; docs/speed.md measures it). The update, the TD target (SB3's rollout
     buffer) and the callbacks' locals (detached, as SB3's) are the same either way. Without an entropy bonus the
     parameters are identical (tests/test_speed.py, 1 and 3 envs); with ``ent_coef=0.01`` they differ by rounding
-    (at most 2.7e-7 after 600 steps of CartPole-v1), as the entropy's graph is built in another order. It is not taken with gSDE, Dict observations, ``log_grad_stats``, a custom rollout
-    buffer class, dropout or batch normalisation in the policy, or ``online_path = False``.
+    (at most 2.7e-7 after 600 steps of CartPole-v1), as the entropy's graph is built in another order. It is not taken
+    with gSDE, Dict observations, ``log_grad_stats``, a custom rollout buffer class, dropout or batch normalisation in
+    the policy, or ``online_path = False``.
     """
 
     policy_aliases: ClassVar[dict[str, type[BasePolicy]]] = {
