@@ -5,6 +5,7 @@ message that names the flag or setting and where it comes from; settings that wo
 """
 
 import sys
+from pathlib import Path
 
 import gymnasium as gym
 import pytest
@@ -13,7 +14,15 @@ import yaml
 
 from sb3_pg import Reinforce
 from sb3_pg.zoo import register
-from sb3_pg.zoo.cli import ConfigError, check_flags, check_train_arguments, main, rl_zoo_train_arguments
+from sb3_pg.zoo.cli import (
+    ConfigError,
+    check_flags,
+    check_play_arguments,
+    check_plot_arguments,
+    check_train_arguments,
+    main,
+    rl_zoo_train_arguments,
+)
 from sb3_pg.zoo.registry import parse_schedule
 
 
@@ -244,3 +253,57 @@ def test_good_command_lines_pass(tmp_path, monkeypatch):
         ["--algo", "reinforce", "-optimize", "--n-trials", "2", "--storage", "s.log", "--study-name", "s"],
     ):
         assert check_train_arguments(args)[: len(args)] == args, args
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> Path:
+    """A log folder with one short reinforce run on CartPole-v1 (monitor file, two evaluations, final model)."""
+    folder = tmp_path_factory.mktemp("trained") / "logs"
+    args = ["--algo", "reinforce", "-n", "64", "--eval-freq", "32", "--eval-episodes", "1", "--seed", "0", "--verbose", "0"]
+    main(["train", *args, "--env-kwargs", "max_episode_steps:8", "-params", "n_episodes:2", "-f", str(folder)])
+    assert (folder / "reinforce/CartPole-v1_1/CartPole-v1.zip").is_file()
+    return folder
+
+
+@pytest.mark.parametrize(
+    "command, flags, expected",
+    [
+        ("enjoy", ["-n", "0"], "--n-timesteps (-n) 0: must be >= 1"),
+        ("enjoy", ["--exp-id", "9"], "CartPole-v1_9 folder was not found: no trained reinforce agent for CartPole-v1 there"),
+        ("enjoy", ["--load-checkpoint", "999"], "rl_model_999_steps.zip"),
+        ("enjoy", ["--device", "gpu"], "--device 'gpu' is not a torch device"),
+        ("enjoy", ["--seed", "-1"], "--seed -1"),
+        ("enjoy", ["--env-kwargs", "max_episode_steps:oops"], "--env-kwargs 'max_episode_steps:oops'"),
+        ("record_video", ["-o", "{folder}/reinforce/CartPole-v1_1/CartPole-v1.zip"], "it exists and is not a folder"),
+        ("plot_train", ["-w", "0"], "--episode-window (-w) 0: must be >= 1"),
+        ("plot_train", ["-w", "100000"], "plot_train would draw nothing; pass -w"),
+        ("plot_train", ["-e", "Acrobot-v1"], "no training run of reinforce on Acrobot-v1"),
+        ("all_plots", ["-a", "reinforce", "td_actor_critic"], "no evaluations of td_actor_critic on CartPole-v1 in"),
+        ("all_plots", ["-l", "one", "two"], "--labels (-l): give one per --exp-folders (1), not 2"),
+        ("plot_from_file", ["-i", "{folder}/results"], "no such file"),
+    ],
+)
+def test_play_and_plot_commands_refuse_what_would_fail_or_show_nothing(command, flags, expected, trained, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["sb3-pg"])
+    flags = [flag.replace("{folder}", str(trained)) for flag in flags]
+    defaults = {
+        "enjoy": ["--algo", "reinforce", "--env", "CartPole-v1", "-f", str(trained), "--no-render"],
+        "record_video": ["--algo", "reinforce", "--env", "CartPole-v1", "-f", str(trained)],
+        "plot_train": ["-a", "reinforce", "-e", "CartPole-v1", "-f", str(trained)],
+        "all_plots": ["-a", "reinforce", "-e", "CartPole-v1", "-f", str(trained), "--no-display"],
+        "plot_from_file": [],
+    }[command]
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, *defaults, *flags])
+    message = str(exit_info.value)
+    assert message.startswith(f"sb3-pg {command}: error: ") and expected in message, message
+
+
+def test_play_and_plot_commands_pass_what_works(trained):
+    register()
+    check_play_arguments("enjoy", ["--algo", "reinforce", "--env", "CartPole-v1", "-f", str(trained), "-n", "5"])
+    check_play_arguments("record_video", ["--algo", "reinforce", "--env", "CartPole-v1", "-f", str(trained), "--load-best"])
+    check_plot_arguments("plot_train", ["-a", "reinforce", "-e", "CartPole-v1", "-f", str(trained), "-w", "2"])
+    check_plot_arguments("all_plots", ["-a", "reinforce", "-e", "CartPole-v1", "-f", str(trained)])
+    # RL-Zoo's own agents come from its hub when its default folder has none: not refused
+    check_play_arguments("enjoy", ["--algo", "ppo", "--env", "CartPole-v1"])

@@ -112,7 +112,7 @@ def _evaluate_pairs(flag: str, pairs: list[str]) -> dict[str, Any]:
 
 def _train_arguments(args: list[str]) -> argparse.Namespace:
     """The few ``train`` flags needed before RL-Zoo's parser can run, parsed the way RL-Zoo's parser reads them."""
-    parser = argparse.ArgumentParser(add_help=False)
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("--algo", default="ppo")
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("-conf", "--conf-file", default=None)
@@ -127,33 +127,42 @@ def _train_arguments(args: list[str]) -> argparse.Namespace:
     return parsed
 
 
-def rl_zoo_train_arguments(args: list[str]) -> argparse.Namespace:
+def rl_zoo_arguments(command: str, args: list[str]) -> argparse.Namespace:
     """
-    RL-Zoo's own reading of a ``train`` command line: its parser, with its defaults and types. RL-Zoo builds the
-    parser inside ``train()``, so ``train()`` is run up to its ``parse_args`` and stopped there (nothing else of it
-    runs). A flag RL-Zoo's parser refuses exits here, with its usage message.
+    RL-Zoo's own reading of a command line: its parser, with its defaults and types. RL-Zoo builds its parsers inside
+    its scripts, so the script is run up to its ``parse_args`` and stopped there (nothing else of it runs). A flag
+    RL-Zoo's parser refuses exits here, with its usage message.
 
-    :param args: the arguments after ``train``
-    :return: the namespace RL-Zoo's ``train`` would work from
+    :param command: ``train``, ``enjoy``, ``record_video`` or another RL-Zoo script (``FUNCTION_COMMANDS`` and
+        ``MODULE_COMMANDS``)
+    :param args: the arguments after the command
+    :return: the namespace RL-Zoo's script would work from
     """
-    import rl_zoo3.train
-
     parse_args = argparse.ArgumentParser.parse_args
 
     def parse_and_stop(self: argparse.ArgumentParser, *parse_args_args: Any, **kwargs: Any) -> argparse.Namespace:
         raise _Parsed(parse_args(self, *parse_args_args, **kwargs))
 
     argv = sys.argv
-    sys.argv = ["sb3-pg train", *args]
+    sys.argv = [f"sb3-pg {command}", *args]
     argparse.ArgumentParser.parse_args = parse_and_stop  # type: ignore[assignment,method-assign]
     try:
-        rl_zoo3.train.train()
+        if command in MODULE_COMMANDS:
+            runpy.run_module(MODULE_COMMANDS[command], run_name="__main__")
+        else:
+            module_name, function_name = FUNCTION_COMMANDS[command].split(":")
+            getattr(importlib.import_module(module_name), function_name)()
     except _Parsed as parsed:
         return parsed.namespace
     finally:
         argparse.ArgumentParser.parse_args = parse_args  # type: ignore[method-assign]
         sys.argv = argv
-    raise RuntimeError("RL-Zoo's train() returned without parsing its arguments")
+    raise RuntimeError(f"RL-Zoo's {command} returned without parsing its arguments")
+
+
+def rl_zoo_train_arguments(args: list[str]) -> argparse.Namespace:
+    """RL-Zoo's reading of a ``train`` command line (:func:`rl_zoo_arguments`)."""
+    return rl_zoo_arguments("train", args)
 
 
 def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, dict[str, Any]]:
@@ -470,6 +479,139 @@ def check_train_arguments(args: list[str]) -> list[str]:
     return args
 
 
+# The commands that load a trained agent from a log folder, as RL-Zoo's enjoy does (its get_model_path)
+PLAY_COMMANDS = ("enjoy", "record_video", "record_training")
+
+
+def check_play_arguments(command: str, args: list[str]) -> None:
+    """
+    Check an ``enjoy``, ``record_video`` or ``record_training`` command line before RL-Zoo loads anything: flag values
+    it would fail on late or that do nothing (``-n 0``), and that the trained agent it asks for exists.
+
+    :param command: One of ``PLAY_COMMANDS``
+    :param args: the arguments after the command
+    :raises ConfigError: the first problem, with what to pass instead
+    """
+    from rl_zoo3.utils import get_model_path
+
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--env-kwargs", nargs="+", default=[])
+    parser.add_argument("--gym-packages", nargs="+", default=[])
+    parsed = parser.parse_known_args(args)[0]
+    _evaluate_pairs("--env-kwargs", parsed.env_kwargs)
+    for module in parsed.gym_packages:
+        try:
+            importlib.import_module(module)
+        except ImportError as error:
+            raise ConfigError(f"--gym-packages {module}: cannot import it ({error})") from error
+    ns = rl_zoo_arguments(command, args)
+    if ns.n_timesteps < 1:
+        raise ConfigError(f"--n-timesteps (-n) {ns.n_timesteps}: must be >= 1 (the number of steps to run the agent)")
+    if getattr(ns, "n_envs", 1) < 1:
+        raise ConfigError(f"--n-envs {ns.n_envs}: must be >= 1")
+    if not 0 <= ns.seed <= 2**32 - 1:
+        raise ConfigError(f"--seed {ns.seed}: must be in [0, 2**32 - 1] (numpy's seed range)")
+    device = getattr(ns, "device", "auto")
+    if device != "auto":
+        import torch as th
+
+        try:
+            th.device(device)
+        except RuntimeError as error:
+            raise ConfigError(f"--device {device!r} is not a torch device (auto, cpu, cuda, cuda:1, mps, ...)") from error
+    output = getattr(ns, "output_folder", None)
+    problem = output and _writable_folder_problem(output)
+    if problem:
+        raise ConfigError(f"--output-folder (-o) {output}: {problem}")
+    if ns.algo not in ALGOS and "rl-trained-agents" in ns.folder:
+        return  # RL-Zoo downloads its own trained agents from the Hugging Face hub
+    with contextlib.redirect_stdout(io.StringIO()):
+        try:
+            get_model_path(
+                ns.exp_id,
+                ns.folder,
+                ns.algo,
+                ns.env,
+                getattr(ns, "load_best", False),
+                getattr(ns, "load_checkpoint", None),
+                getattr(ns, "load_last_checkpoint", False),
+            )
+        except (AssertionError, ValueError) as error:
+            folder = "logs" if "rl-trained-agents" in ns.folder else ns.folder  # train's default log folder
+            raise ConfigError(
+                f"{error}: no trained {ns.algo} agent for {ns.env} there. Train one with: sb3-pg train --algo {ns.algo} "
+                f"--env {ns.env} -f {folder}; then pass -f {folder} here (and --exp-id N for an earlier run)"
+            ) from error
+
+
+PLOT_COMMANDS = ("plot_train", "all_plots", "plot_from_file")
+
+
+def _run_folders(folder: str, algo: str, env: str, needed: str) -> list[Path]:
+    """The run folders RL-Zoo's plots read for ``algo`` on ``env`` under ``folder`` (its ``<algo>/<env>_<id>``) that hold
+    ``needed`` (a file name pattern)."""
+    log_path = Path(folder) / algo.lower()
+    if not log_path.is_dir():
+        return []
+    return [run for run in log_path.iterdir() if env in run.name and run.is_dir() and any(run.glob(needed))]
+
+
+def check_plot_arguments(command: str, args: list[str]) -> None:
+    """
+    Check a ``plot_train``, ``all_plots`` or ``plot_from_file`` command line: the runs or the file it reads exist
+    (RL-Zoo's ``all_plots`` otherwise prints a score of 0.0 +/- 0.0 for what it did not find), and its output folder.
+
+    :param command: One of ``PLOT_COMMANDS``
+    :param args: the arguments after the command
+    :raises ConfigError: the first problem
+    """
+    ns = rl_zoo_arguments(command, args)
+    if command == "plot_train":
+        if ns.episode_window < 1:
+            raise ConfigError(f"--episode-window (-w) {ns.episode_window}: must be >= 1")
+        from stable_baselines3.common.monitor import load_results
+
+        for env in ns.env:
+            runs = _run_folders(ns.exp_folder, ns.algo, env, "*monitor.csv")
+            if not runs:
+                raise ConfigError(
+                    f"no training run of {ns.algo} on {env} under {Path(ns.exp_folder) / ns.algo} (train writes them "
+                    f"there: sb3-pg train --algo {ns.algo} --env {env} -f {ns.exp_folder})"
+                )
+            longest = max(len(load_results(str(run))) for run in runs)
+            if longest < ns.episode_window:
+                raise ConfigError(
+                    f"the runs of {ns.algo} on {env} have at most {longest} episodes, fewer than the rolling window "
+                    f"(--episode-window {ns.episode_window}): plot_train would draw nothing; pass -w {max(longest, 1)}"
+                )
+    elif command == "all_plots":
+        for flag, value in (("--algos (-a)", ns.algos), ("--env (-e)", ns.env), ("--exp-folders (-f)", ns.exp_folders)):
+            if not value:
+                raise ConfigError(f"{flag} is required")
+        if ns.labels is not None and len(ns.labels) != len(ns.exp_folders):
+            raise ConfigError(f"--labels (-l): give one per --exp-folders ({len(ns.exp_folders)}), not {len(ns.labels)}")
+        missing = [
+            f"{algo} on {env}"
+            for env in ns.env
+            for algo in ns.algos
+            if not any(_run_folders(folder, algo, env, "evaluations.npz") for folder in ns.exp_folders)
+        ]
+        if missing:
+            raise ConfigError(
+                f"no evaluations of {', '.join(missing)} in {' '.join(ns.exp_folders)} (all_plots reads the evaluations "
+                "that train writes with --eval-freq > 0)"
+            )
+    else:
+        if not ns.input:
+            raise ConfigError("--input (-i) is required: the .pkl file that all_plots writes with -o")
+        path = ns.input if ns.input.endswith(".pkl") else f"{ns.input}.pkl"
+        if not Path(path).is_file():
+            raise ConfigError(f"--input (-i) {ns.input}: no such file {path}")
+        problem = ns.output and _writable_folder_problem(str(Path(ns.output).absolute().parent))
+        if problem:
+            raise ConfigError(f"--output (-o) {ns.output}: {problem}")
+
+
 def check_video_dependencies(command: str) -> None:
     """
     The modules ``record_video`` and ``record_training`` need (the ``zoo`` extra installs them; RL-Zoo does not).
@@ -503,8 +645,12 @@ def main(argv: list[str] | None = None) -> None:
         try:
             if command == "train":
                 args = check_train_arguments(args)
-            elif command in MODULE_COMMANDS:
+            if command in MODULE_COMMANDS:
                 check_video_dependencies(command)
+            if command in PLAY_COMMANDS:
+                check_play_arguments(command, args)
+            if command in PLOT_COMMANDS:
+                check_plot_arguments(command, args)
         except ConfigError as error:
             sys.exit(f"sb3-pg {command}: error: {error}")
     # RL-Zoo's scripts parse sys.argv
