@@ -307,3 +307,14 @@ def test_play_and_plot_commands_pass_what_works(trained):
     check_plot_arguments("all_plots", ["-a", "reinforce", "-e", "CartPole-v1", "-f", str(trained)])
     # RL-Zoo's own agents come from its hub when its default folder has none: not refused
     check_play_arguments("enjoy", ["--algo", "ppo", "--env", "CartPole-v1"])
+
+
+def test_frequencies_above_the_budget_are_warned_about(capsys):
+    register()
+    args = ["--algo", "reinforce", "-n", "1000", "--eval-freq", "25000", "--save-freq", "5000"]
+    assert check_train_arguments(args)[: len(args)] == args
+    err = capsys.readouterr().err
+    assert "sb3-pg train: warning: --eval-freq 25000 is above the budget of 1000 steps: no evaluation will run" in err
+    assert "sb3-pg train: warning: --save-freq 5000 is above the budget of 1000 steps: no checkpoint will be saved" in err
+    check_train_arguments(["--algo", "reinforce", "-n", "1000", "--eval-freq", "500"])
+    assert "warning" not in capsys.readouterr().err

@@ -476,7 +476,30 @@ def check_train_arguments(args: list[str]) -> list[str]:
     _check_keys(algo_class, [(key, block_source) for key in block] + [(key, "--hyperparams") for key in parsed.hyperparams])
     if parsed.algo in ALGOS:
         check_model(ns, algo_class, block, block_source)
+    for warning in budget_warnings(ns, {**block, **parsed.hyperparams}):
+        print(f"sb3-pg train: warning: {warning}", file=sys.stderr)
     return args
+
+
+def budget_warnings(ns: argparse.Namespace, hyperparams: dict[str, Any]) -> list[str]:
+    """
+    Flags that are valid but will do nothing within the run's budget: an evaluation or checkpoint frequency above it.
+
+    :param ns: RL-Zoo's parsed ``train`` arguments
+    :param hyperparams: The config block with the ``-params`` overrides
+    :return: One sentence per such flag
+    """
+    budget = ns.n_timesteps if ns.n_timesteps > 0 else hyperparams.get("n_timesteps")
+    if ns.optimize_hyperparameters or isinstance(budget, bool) or not isinstance(budget, (int, float)):
+        return []
+    warnings = []
+    for flag, value, what in (
+        ("--eval-freq", ns.eval_freq, "no evaluation will run (and no best model be saved)"),
+        ("--save-freq", ns.save_freq, "no checkpoint will be saved"),
+    ):
+        if value > budget:
+            warnings.append(f"{flag} {value} is above the budget of {int(budget)} steps: {what}; pass {flag} N below it")
+    return warnings
 
 
 # The commands that load a trained agent from a log folder, as RL-Zoo's enjoy does (its get_model_path)
