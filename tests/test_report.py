@@ -272,3 +272,80 @@ def test_unknown_and_unused_facts_are_errors(copy_root: Path, capsys: pytest.Cap
     assert status == 1
     assert "docs/tnpg.md: no fact is defined for the keys ['walker-tnpg-maximum'] (report_facts.py's FACTS)" in err
     assert "facts used in no file (report_facts.py's FACTS): ['walker-tnpg-max']" in err
+
+
+# --- The table of runs (benchmarks/runs.py) and the migration of runs stored without hyperparams ----------------
+
+runs_table = pytest.importorskip("runs")
+migrate_runs = pytest.importorskip("migrate_runs")
+
+
+def stored_run(tmp_path: Path, name: str, seed: int, curve: list, hyperparams: dict, **extra) -> None:
+    algo = extra.pop("algo", name.split("-")[0])
+    run = {"algo": algo, "env": "CartPole-v1", "seed": seed, "command": ["train", "--algo", algo], "curve": curve}
+    run.update(seconds=1.0, hyperparams=hyperparams, **extra)
+    (tmp_path / f"{name}_CartPole-v1_{seed}.json").write_text(json.dumps(run))
+
+
+def test_run_table_has_one_row_per_run_with_its_statistics(tmp_path: Path):
+    shipped = run_zoo.config_block("reinforce", "CartPole-v1")
+    curve = [[5000, 100.0], [10000, 480.0], [15000, 300.0], [20000, 500.0]]
+    stored_run(tmp_path, "reinforce", 0, curve, shipped, final_episodes=[400.0, 500.0])
+    stored_run(tmp_path, "reinforce-lr", 1, [[5000, 10.0]], {**shipped, "learning_rate": 0.5})
+    table = runs_table.load_runs(tmp_path)
+    assert list(table.name) == ["reinforce", "reinforce-lr"] and list(table.tag) == ["", "lr"]
+    first = table.iloc[0]
+    assert first.final == pytest.approx((480 + 300 + 500) / 3) and first["max"] == 500.0
+    assert first.curve_mean == pytest.approx(1380 / 4) and first.steps == 10000 and first.reached
+    assert first.final100 == 450.0 and first.budget == int(float(shipped["n_timesteps"]))
+    assert np.isnan(table.iloc[1].steps) and np.isnan(table.iloc[1].final100) and not table.iloc[1].reached
+    # The shipped row is found by config, whatever the run's name
+    assert list(table.shipped) == [True, False]
+
+
+def test_canonical_config_is_equal_exactly_when_runs_trained_alike():
+    block = {"policy": "MlpPolicy", "n_envs": 1, "n_timesteps": 1e5, "learning_rate": 0.003, "n_episodes": 8}
+    canonical = runs_table.canonical_config
+    assert canonical("reinforce", block, 100_000) == canonical("reinforce", {**block, "n_timesteps": 100_000}, 100_000)
+    # A key at the algorithm's default (or RL-Zoo's) is the same as no key
+    assert canonical("reinforce", block, 100_000) == canonical("reinforce", {**block, "normalize_advantage": False}, 100_000)
+    assert canonical("reinforce", {**block, "n_envs": 1}, 100_000) == canonical("reinforce", block, 100_000)
+    # Another value, another budget: another config
+    assert canonical("reinforce", block, 100_000) != canonical("reinforce", {**block, "learning_rate": 0.002}, 100_000)
+    assert canonical("reinforce", block, 100_000) != canonical("reinforce", block, 50_000)
+    # A critic's step size with a baseline that has no critic changes nothing
+    step_mean = {**block, "baseline": "step_mean"}
+    assert canonical("reinforce_baseline", step_mean, 1) == canonical(
+        "reinforce_baseline", {**step_mean, "critic_learning_rate": 9}, 1
+    )
+    assert canonical("reinforce_baseline", block, 1) != canonical(
+        "reinforce_baseline", {**block, "critic_learning_rate": 9}, 1
+    )
+
+
+def test_every_stored_run_has_its_hyperparams_and_a_row():
+    """The migration left no run without hyperparams; every stored run loads into the table."""
+    assert migrate_runs.main(["--check"]) == 0
+    table = runs_table.load_runs()
+    assert len(table) == len(list(runs_table.RUNS_DIR.glob("*.json")))
+    assert set(table.env) <= set(runs_table.ENVS)
+
+
+def test_recovered_hyperparams_are_those_rl_zoo_records(tmp_path: Path):
+    """For a command with -params: the block at a commit updated with them, as RL-Zoo's config.yml holds them."""
+    head = migrate_runs.git("rev-parse", "HEAD").strip()
+    block = migrate_runs.block_at(head, "tnpg", "CartPole-v1")
+    command = ["train", "--algo", "tnpg", "-params", "cg_damping:0.5", "policy_kwargs:dict(ortho_init=False)", "gamma:0.9"]
+    run = {"algo": "tnpg", "env": "CartPole-v1", "seed": 0, "command": command, "curve": [[5000, 1.0]]}
+    hyperparams, source = migrate_runs.recover("tnpg-x", run, head)
+    assert hyperparams == {**block, "cg_damping": 0.5, "policy_kwargs": {"ortho_init": False}, "gamma": 0.9}
+    assert list(hyperparams) == sorted(hyperparams) and f"zoo_configs/tnpg.yml at {head[:7]}" in source
+
+
+def test_time_to_solve_runs_load(tmp_path: Path):
+    run = {"algo": "tnpg", "env": "CartPole-v1", "seed": 3, "config": {"gamma": 0.99, "n_timesteps": 1e5}}
+    (tmp_path / "tnpg_CartPole-v1_3.json").write_text(json.dumps({**run, "solved": True, "seconds": 9.0, "steps": 4000}))
+    table = runs_table.load_time_to_solve(tmp_path)
+    assert (
+        table.iloc[0].seed == 3 and table.iloc[0].solved and table.iloc[0].config == '{"gamma": 0.99, "n_timesteps": 100000}'
+    )
