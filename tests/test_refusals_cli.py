@@ -318,3 +318,19 @@ def test_frequencies_above_the_budget_are_warned_about(capsys):
     assert "sb3-pg train: warning: --save-freq 5000 is above the budget of 1000 steps: no checkpoint will be saved" in err
     check_train_arguments(["--algo", "reinforce", "-n", "1000", "--eval-freq", "500"])
     assert "warning" not in capsys.readouterr().err
+
+
+def test_python_configs_and_rl_zoo_s_own_configs_are_checked_too(tmp_path, monkeypatch):
+    """A Python config (``hyperparams = {...}``) is read as RL-Zoo reads it and checked like a YAML one; RL-Zoo's own
+    algorithms get the key check on RL-Zoo's config."""
+    conf_file = tmp_path / "mine.py"
+    conf_file.write_text("hyperparams = {'CartPole-v1': dict(n_timesteps=100, policy='MlpPolicy', n_envs=4, n_episodes=2)}\n")
+    message = refusal(["--algo", "reinforce", "--conf-file", str(conf_file)], tmp_path, monkeypatch)
+    assert "n_episodes=2 is smaller than the number of envs (4)" in message and str(conf_file) in message
+    (tmp_path / "broken.py").write_text("hyperparams = {'CartPole-v1': dict(n_timesteps=100,}\n")
+    message = refusal(["--algo", "reinforce", "--conf-file", str(tmp_path / "broken.py")], tmp_path, monkeypatch)
+    assert "cannot read its hyperparams (SyntaxError" in message
+    message = refusal(["--algo", "ppo", "-params", "seed:3"], tmp_path, monkeypatch)
+    assert "rl_zoo3/hyperparams/ppo.yml" not in message and "set by RL-Zoo from its flag --seed" in message
+    message = refusal(["--algo", "ppo", "-params", "n_epoch:3"], tmp_path, monkeypatch)
+    assert "did you mean 'n_epochs'" in message and "rl_zoo3/hyperparams/ppo.yml" not in message

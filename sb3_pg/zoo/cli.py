@@ -165,6 +165,37 @@ def rl_zoo_train_arguments(args: list[str]) -> argparse.Namespace:
     return rl_zoo_arguments("train", args)
 
 
+def read_config(conf_file: str) -> dict[str, Any]:
+    """
+    The blocks of a config, read as RL-Zoo's ``ExperimentManager.read_hyperparameters`` reads them: a YAML file, a Python
+    file defining ``hyperparams``, or a Python module (dotted name) defining it.
+
+    :param conf_file: The ``--conf-file`` value
+    :raises ConfigError: a file or module that is not there, does not parse, or defines no ``hyperparams``
+    """
+    import yaml
+
+    try:
+        if conf_file.endswith((".yml", ".yaml", ".py")):
+            if not Path(conf_file).is_file():
+                raise ConfigError(f"config file not found: {conf_file}")
+            if conf_file.endswith(".py"):
+                variables: dict[str, Any] = {}
+                exec(Path(conf_file).read_text(), variables)
+                config = variables["hyperparams"]
+            else:
+                config = yaml.safe_load(Path(conf_file).read_text()) or {}
+        else:
+            config = importlib.import_module(conf_file).hyperparams
+    except ConfigError:
+        raise
+    except Exception as error:
+        raise ConfigError(f"--conf-file {conf_file}: cannot read its hyperparams ({type(error).__name__}: {error})") from error
+    if not isinstance(config, dict) or not all(isinstance(block, dict) for block in config.values()):
+        raise ConfigError(f"--conf-file {conf_file}: not a mapping of env ids to blocks of hyperparameters")
+    return config
+
+
 def _config_block(config: dict[str, Any], env_id: str, path: str) -> tuple[str, dict[str, Any]]:
     """
     The block RL-Zoo will read for ``env_id``, by its rule (``ExperimentManager.read_hyperparameters``): the env's
@@ -437,8 +468,8 @@ def check_train_arguments(args: list[str]) -> list[str]:
         refuses
     """
     import gymnasium as gym
-    import rl_zoo3.import_envs  # noqa: F401  (RL-Zoo's extra envs, as its train registers them)
-    import yaml
+    import rl_zoo3
+    import rl_zoo3.import_envs  # RL-Zoo's extra envs, as its train registers them
     from rl_zoo3.utils import ALGOS as ZOO_ALGOS
 
     register()
@@ -461,18 +492,14 @@ def check_train_arguments(args: list[str]) -> list[str]:
         args = [*args, "--conf-file", parsed.conf_file]
     ns = rl_zoo_train_arguments(args)
     check_flags(ns)
-    if parsed.conf_file is None or not parsed.conf_file.endswith((".yml", ".yaml")):
-        return args  # RL-Zoo's own config, or a Python config: RL-Zoo reads and checks it
-    if not Path(parsed.conf_file).is_file():
-        raise ConfigError(f"config file not found: {parsed.conf_file}")
-    with open(parsed.conf_file) as file:
-        config = yaml.safe_load(file) or {}
-    block_name, block = _config_block(config, parsed.env, parsed.conf_file)
+    # With no --conf-file, RL-Zoo's algorithms read RL-Zoo's own config
+    conf_file = parsed.conf_file or str(Path(rl_zoo3.__file__).parent / "hyperparams" / f"{parsed.algo}.yml")
+    block_name, block = _config_block(read_config(conf_file), parsed.env, conf_file)
     algo_class = ZOO_ALGOS[parsed.algo]
     parameters = inspect.signature(algo_class.__init__).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return args  # the constructor takes any keyword
-    block_source = f"{parsed.conf_file} (block {block_name!r})"
+    block_source = f"{conf_file} (block {block_name!r})"
     _check_keys(algo_class, [(key, block_source) for key in block] + [(key, "--hyperparams") for key in parsed.hyperparams])
     if parsed.algo in ALGOS:
         check_model(ns, algo_class, block, block_source)
