@@ -4,6 +4,7 @@ message that names the flag or setting and where it comes from; settings that wo
 (``main()``), so these stay in the default suite.
 """
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -234,7 +235,8 @@ def test_video_commands_name_their_missing_packages(monkeypatch):
     with pytest.raises(SystemExit) as exit_info:
         main(["record_video", "--algo", "reinforce", "--env", "CartPole-v1", "-f", "logs"])
     message = str(exit_info.value)
-    assert message.startswith("sb3-pg record_video: error: record_video needs no-such-video-writer")
+    assert message.startswith("sb3-pg record_video: error: record_video needs no_such_video_writer")
+    assert 'pip install "no-such-video-writer"' in message
     assert 'pip install -e ".[zoo]"' in message
 
 
@@ -334,3 +336,18 @@ def test_python_configs_and_rl_zoo_s_own_configs_are_checked_too(tmp_path, monke
     assert "rl_zoo3/hyperparams/ppo.yml" not in message and "set by RL-Zoo from its flag --seed" in message
     message = refusal(["--algo", "ppo", "-params", "n_epoch:3"], tmp_path, monkeypatch)
     assert "did you mean 'n_epochs'" in message and "rl_zoo3/hyperparams/ppo.yml" not in message
+
+
+@pytest.mark.slow
+def test_refusals_are_one_line_on_stderr_from_the_command_line(tmp_path):
+    """The issue's command lines, as a user types them: one error line, a failing exit status, nothing started."""
+    for args, status in (
+        (["sb3_pg.zoo", "train", "--algo", "reinforce", "--env", "CartPole-v1", "-params", "seed:3"], 1),
+        (["sb3_pg.zoo", "train", "--algo", "reinforce", "-params", "n_envs:16", "n_episodes:8"], 1),
+        (["sb3_pg.analysis", "variance", "--env", "CartPole-v1", "--json", "r.json", "--plot", "/nodir/x.png"], 2),
+    ):
+        result = subprocess.run([sys.executable, "-m", *args], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert result.returncode == status, result.stderr
+        errors = [line for line in result.stderr.splitlines() if "error:" in line]
+        assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
+        assert list(tmp_path.iterdir()) == []

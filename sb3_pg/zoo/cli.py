@@ -43,7 +43,8 @@ FUNCTION_COMMANDS = {
 }
 MODULE_COMMANDS = {"record_video": "rl_zoo3.record_video", "record_training": "rl_zoo3.record_training"}
 # What the video commands import (SB3's VecVideoRecorder writes with moviepy; classic-control envs render with pygame)
-VIDEO_MODULES = {"moviepy": "moviepy", "pygame": "pygame"}
+# (module: what installs it; gymnasium's classic-control extra installs pygame-ce, which provides pygame)
+VIDEO_MODULES = {"moviepy": "moviepy", "pygame": "gymnasium[classic-control]"}
 # Config keys RL-Zoo's ExperimentManager consumes itself (not passed to the algorithm's constructor); tests/test_zoo.py
 # checks every block of RL-Zoo's own hyperparams/*.yml against them, so a key RL-Zoo adds fails a test
 ZOO_KEYS = frozenset(
@@ -668,11 +669,12 @@ def check_video_dependencies(command: str) -> None:
 
     :raises ConfigError: one is missing, with the install line
     """
-    missing = [name for module, name in VIDEO_MODULES.items() if importlib.util.find_spec(module) is None]
+    missing = {module: source for module, source in VIDEO_MODULES.items() if importlib.util.find_spec(module) is None}
     if missing:
+        requirements = " ".join(f'"{source}"' for source in missing.values())
         raise ConfigError(
             f'{command} needs {" and ".join(missing)}: pip install -e ".[zoo]" in a clone of sb3-pg '
-            f"(or pip install {' '.join(missing)})"
+            f"(or pip install {requirements})"
         )
 
 
