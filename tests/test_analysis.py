@@ -182,13 +182,6 @@ def test_checkpoint_algorithms_names_the_saved_class(algo, tmp_path):
     assert checkpoint_algorithms(str(path)) == [algo]
 
 
-def test_checkpoint_algorithms_names_a_tnpg_saved_before_reject_kl_factor(tmp_path):
-    model = analysable_algorithms()["tnpg"]("MlpPolicy", "CartPole-v1", seed=0)
-    del model.reject_kl_factor  # not in checkpoints saved before the option existed
-    model.save(tmp_path / "old.zip")
-    assert checkpoint_algorithms(str(tmp_path / "old.zip")) == ["tnpg"]
-
-
 @pytest.mark.parametrize("saved, asked", [("reinforce_baseline", "reinforce"), ("tnpg", "trpo"), ("trpo", "tnpg")])
 def test_variance_cli_checkpoint_must_match_algo(saved, asked, tmp_path, capsys):
     path = tmp_path / "model.zip"

@@ -486,19 +486,23 @@ def analysable_algorithms() -> dict[str, type[BaseAlgorithm]]:
 
 def checkpoint_algorithms(checkpoint: str) -> list[str]:
     """
-    The algorithms whose saved state has exactly the attributes stored in ``checkpoint`` (an SB3 zip does not name
-    its algorithm class; each algorithm stores its own hyperparameters, so the set of stored attributes tells them
-    apart). A class matches when the checkpoint holds every attribute it stores and no attribute that only other
-    classes store; an attribute the class defines with a default (added after older checkpoints were saved) may be
-    missing.
+    The algorithm that saved ``checkpoint``: sb3_pg's save their class's name; for SB3's (whose zip does not name the
+    class), those whose saved state has exactly the attributes stored (each algorithm stores its own
+    hyperparameters, so the set of stored attributes tells them apart). A class matches when the checkpoint holds
+    every attribute it stores and no attribute that only other classes store; an attribute the class defines with a
+    default (added after older checkpoints were saved) may be missing.
 
     :param checkpoint: Path of a model saved by ``model.save``
     :return: The names (``--algo`` values) of the matching algorithms, usually one
     """
     data, _, _ = load_from_zip_file(checkpoint, device="cpu")
+    # sb3_pg's algorithms save their class's name
+    algorithms = analysable_algorithms()
+    if data and "algorithm_class" in data:
+        return [name for name, algo_class in algorithms.items() if algo_class.__name__ == data["algorithm_class"]]
     stored = set(data or {})
     attributes, required = {}, {}
-    for name, algo_class in analysable_algorithms().items():
+    for name, algo_class in algorithms.items():
         # The attributes a model of this class saves, before _setup_model adds its schedules
         model: Any = algo_class("MlpPolicy", None, _init_setup_model=False)  # type: ignore[call-arg]
         attributes[name] = set(model.__dict__) - set(model._excluded_save_params())
