@@ -224,7 +224,7 @@ def test_explicit_conf_file_wins(tmp_path, monkeypatch):
         (
             ["--algo", "reinforce", "--env", "CartPole-v1", "-params", "normalize_returns:True"],
             None,
-            "'normalize_returns' from --hyperparams was renamed 'normalize_advantage'",
+            "does not accept the hyperparameter 'normalize_returns' from --hyperparams; did you mean",
         ),
         (["--algo", "reinforce", "-params", "learning_rate:lin_3e-3"], None, "learning_rate:\"'lin_3e-3'\""),
         # Values our algorithms refuse, from -params or from the config (schedule strings read as RL-Zoo reads them)

@@ -314,15 +314,12 @@ def _check_keys(algo_class: type[Any], sources: list[tuple[str, str]]) -> None:
     """Each config or ``-params`` key is a constructor argument of ``algo_class`` or a key RL-Zoo consumes."""
     parameters = inspect.signature(algo_class.__init__).parameters
     accepted = {key for key in parameters if key not in {"self", *FLAG_KEYS} and not key.startswith("_")} | ZOO_KEYS
-    renamed = getattr(algo_class, "_renamed_parameters", {})
     for key, source in sources:
         if key in FLAG_KEYS:
             raise ConfigError(
                 f"the hyperparameter {key!r} from {source} is set by RL-Zoo from its flag {FLAG_KEYS[key]}: "
                 f"pass {FLAG_KEYS[key].split()[0]} VALUE instead"
             )
-        if key in renamed:
-            raise ConfigError(f"{algo_class.__name__}: the hyperparameter {key!r} from {source} was renamed {renamed[key]!r}")
         if key not in accepted:
             close = difflib.get_close_matches(key, sorted(accepted), n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
