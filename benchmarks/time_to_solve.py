@@ -20,10 +20,11 @@ How it measures:
   the same stretch of a shared machine's load: compare algorithms within one invocation (``--tag``), never across.
 - Evaluation at the first policy update after every ``--eval-every`` (2,000) env steps: when a callback's rollout
   starts (the policy changed just before) and at the end of training. A batch larger than 2,000 steps is evaluated
-  once per update: evaluating one policy twice would only repeat it. The evaluation env is vectorised, one env per
-  episode (gymnasium's vectorised implementation where the env has one, as CartPole-v1, else SB3's DummyVecEnv),
-  ``VecNormalize`` statistics copied from training where the config normalises; its first reset is seeded with
-  ``seed + 10_000``.
+  once per update: evaluating one policy twice would only repeat it. The evaluation env is a gymnasium vector env,
+  one env per episode (the env's vectorised implementation where it has one, as CartPole-v1, else ``SyncVectorEnv``),
+  its first reset seeded with ``seed + 10_000``; the greedy actions are those of ``model.predict(obs,
+  deterministic=True)``, observations normalised with the training env's ``VecNormalize`` statistics where the config
+  normalises. The same evaluation for every algorithm; its time counts.
 - Training runs to the config's budget (``n_timesteps``), so the curve shows whether a solved task holds (the mean
   of the last 3 evaluations); the algorithms named by ``--stop-when-solved`` stop at the first solved evaluation
   (their seconds are the same; their curve ends there).
@@ -156,33 +157,65 @@ def machine() -> dict[str, Any]:
 
 def make_eval_env(manager: Any, n_envs: int, seed: int) -> Any:
     """
-    The evaluation env: ``n_envs`` envs stepped together (one greedy episode each), gymnasium's vectorised
-    implementation where the env has one, else SB3's DummyVecEnv; ``VecNormalize`` (not updated, rewards raw) where
-    the config normalises. Configs with per-env wrappers or frame stacking get RL-Zoo's own evaluation env.
+    The evaluation env: a gymnasium vector env of ``n_envs`` envs stepped together, one greedy episode each
+    (gymnasium's vectorised implementation where the env has one, as CartPole-v1, else its ``SyncVectorEnv``), seeded
+    at its first reset. Configs with RL-Zoo per-env wrappers, VecEnv wrappers or frame stacking get RL-Zoo's own
+    evaluation env (an SB3 ``VecEnv``) instead, evaluated with SB3's ``evaluate_policy``.
 
     :param manager: RL-Zoo's ``ExperimentManager`` that built the training env
     :param n_envs: Number of envs (the episodes of one evaluation)
     :param seed: Seed of the first reset
     """
     import gymnasium as gym
-    from stable_baselines3.common.env_util import make_vec_env
-    from stable_baselines3.common.vec_env import VecNormalize
-
-    from sb3_pg.common.vec_env import make_gymnasium_vec_env
 
     if manager.env_wrapper is not None or manager.frame_stack is not None or manager.vec_env_wrapper is not None:
         env = manager.create_envs(n_envs, eval_env=True)
         env.seed(seed)
         return env
     env_id = manager.env_name.gym_id
-    kwargs = manager.eval_env_kwargs or {}
-    if gym.spec(env_id).vector_entry_point is not None:
-        env = make_gymnasium_vec_env(env_id, n_envs=n_envs, seed=seed, **kwargs)
-    else:
-        env = make_vec_env(env_id, n_envs=n_envs, seed=seed, env_kwargs=kwargs)
-    if manager.normalize:
-        env = VecNormalize(env, **{**manager.normalize_kwargs, "training": False, "norm_reward": False})
+    mode = "vector_entry_point" if gym.spec(env_id).vector_entry_point is not None else "sync"
+    env = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode=mode, **(manager.eval_env_kwargs or {}))
+    env.sb3_pg_first_seed = seed  # type: ignore[attr-defined]
     return env
+
+
+def greedy_returns(model: Any, env: Any) -> list[float]:
+    """
+    One greedy episode in each env of a gymnasium vector env: the actions of ``model.predict(obs, deterministic=True)``
+    (its policy's ``_predict``, with the same action post-processing, without the per-call checks), observations
+    normalised with the training env's ``VecNormalize`` statistics where it has them, raw rewards summed until each
+    env's first episode ends.
+
+    :param model: The model
+    :param env: A gymnasium vector env (from :func:`make_eval_env`)
+    :return: The return of each env's episode
+    """
+    import numpy as np
+    import torch as th
+    from gymnasium import spaces
+
+    seed = getattr(env, "sb3_pg_first_seed", None)
+    env.sb3_pg_first_seed = None  # seeded once: later evaluations draw new episodes
+    obs, _ = env.reset(seed=seed)
+    normalizer = model.get_vec_normalize_env()
+    policy = model.policy
+    policy.set_training_mode(False)
+    returns = np.zeros(env.num_envs)
+    running = np.ones(env.num_envs, dtype=bool)
+    while running.any():
+        inputs = normalizer.normalize_obs(obs) if normalizer is not None else obs
+        with th.inference_mode():
+            actions = policy._predict(policy.obs_to_tensor(inputs)[0], deterministic=True).cpu().numpy()
+        actions = actions.reshape((-1, *policy.action_space.shape))
+        if isinstance(policy.action_space, spaces.Box):
+            if policy.squash_output:
+                actions = policy.unscale_action(actions)
+            else:
+                actions = np.clip(actions, policy.action_space.low, policy.action_space.high)
+        obs, rewards, terminated, truncated, _ = env.step(actions)
+        returns += np.where(running, rewards, 0.0)
+        running &= ~(terminated | truncated)
+    return returns.tolist()
 
 
 def _time_to_solve_callback(**kwargs: Any) -> Any:
@@ -190,7 +223,7 @@ def _time_to_solve_callback(**kwargs: Any) -> Any:
     import numpy as np
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.evaluation import evaluate_policy
-    from stable_baselines3.common.vec_env import sync_envs_normalization
+    from stable_baselines3.common.vec_env import VecEnv, sync_envs_normalization
 
     class TimeToSolve(BaseCallback):
         """
@@ -212,17 +245,23 @@ def _time_to_solve_callback(**kwargs: Any) -> Any:
             self.curve: list[list[float]] = []
             self.solved_at: tuple[int, float] | None = None
             self.eval_seconds = 0.0
+            # Steps that whole-episode batches collect and throw away (our episodic algorithms' rollout/discarded_steps)
+            self.discarded_steps = 0
+            self.discarded_steps_to_solve: int | None = None
 
         def _evaluate(self) -> None:
             begin = time.perf_counter()
-            sync_envs_normalization(self.training_env, self.eval_env)
-            returns, _ = evaluate_policy(
-                self.model,
-                self.eval_env,
-                n_eval_episodes=self.n_eval_episodes,
-                deterministic=True,
-                return_episode_rewards=True,
-            )
+            if isinstance(self.eval_env, VecEnv):  # RL-Zoo's evaluation env
+                sync_envs_normalization(self.training_env, self.eval_env)
+                returns, _ = evaluate_policy(
+                    self.model,
+                    self.eval_env,
+                    n_eval_episodes=self.n_eval_episodes,
+                    deterministic=True,
+                    return_episode_rewards=True,
+                )
+            else:
+                returns = greedy_returns(self.model, self.eval_env)
             mean = float(np.mean(returns))
             end = time.perf_counter()
             self.eval_seconds += end - begin
@@ -231,10 +270,14 @@ def _time_to_solve_callback(**kwargs: Any) -> Any:
             self.next_eval = (self.num_timesteps // self.eval_every + 1) * self.eval_every
             if self.solved_at is None and mean >= self.threshold:
                 self.solved_at = (self.num_timesteps, seconds)
+                self.discarded_steps_to_solve = self.discarded_steps
 
         def _on_rollout_start(self) -> None:
             if self.num_timesteps >= self.next_eval and not self.stopping:
                 self._evaluate()
+
+        def _on_rollout_end(self) -> None:
+            self.discarded_steps += int(self.model.logger.name_to_value.pop("rollout/discarded_steps", 0))
 
         def _on_training_end(self) -> None:
             if self.num_timesteps >= self.next_eval and not self.stopping:
@@ -333,6 +376,8 @@ def run_one(
         "trained_steps": int(model.num_timesteps),
         "total_seconds": round(total, 3),
         "eval_seconds": round(callback.eval_seconds, 3),
+        "discarded_steps": callback.discarded_steps,
+        "discarded_steps_to_solve": callback.discarded_steps_to_solve,
         "stopped_when_solved": stop_when_solved,
         "eval_every": eval_every,
         "eval_episodes": n_eval_episodes,

@@ -118,3 +118,25 @@ def test_vectorization_mode_refuses_an_env_without_a_vectorised_implementation()
     with pytest.raises(ValueError, match="is not one of"):
         check_vectorization_mode("numpy", "CartPole-v1")
     check_vectorization_mode("sync", "Acrobot-v1")
+
+
+@pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
+def test_greedy_returns_agree_with_sb3_evaluate_policy(env_id):
+    """The lean evaluation gives the returns of SB3's evaluate_policy on the same first episodes."""
+    import gymnasium as gym
+    from stable_baselines3.common.env_util import make_vec_env
+    from stable_baselines3.common.evaluation import evaluate_policy
+
+    from sb3_pg import Reinforce
+    from sb3_pg.common.vec_env import make_gymnasium_vec_env
+
+    model = Reinforce("MlpPolicy", env_id, n_episodes=2, seed=3, device="cpu")
+    vectorised = env_id == "CartPole-v1"
+    # the same seeding on both sides: one generator seeded with 7 (CartPole's vectorised implementation), or env i
+    # seeded with 7 + i (SB3's make_vec_env, gymnasium's SyncVectorEnv)
+    sb3_env = make_gymnasium_vec_env(env_id, n_envs=5, seed=7) if vectorised else make_vec_env(env_id, n_envs=5, seed=7)
+    expected, _ = evaluate_policy(model, sb3_env, n_eval_episodes=5, deterministic=True, return_episode_rewards=True)
+    env = gym.make_vec(env_id, num_envs=5, vectorization_mode="vector_entry_point" if vectorised else "sync")
+    env.sb3_pg_first_seed = 7
+    returns = time_to_solve.greedy_returns(model, env)
+    assert sorted(returns) == pytest.approx(sorted(expected), rel=1e-5)
