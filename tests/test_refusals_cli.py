@@ -351,3 +351,13 @@ def test_refusals_are_one_line_on_stderr_from_the_command_line(tmp_path):
         errors = [line for line in result.stderr.splitlines() if "error:" in line]
         assert len(errors) == 1 and "Traceback" not in result.stderr, result.stderr
         assert list(tmp_path.iterdir()) == []
+
+
+def test_a_schedule_is_checked_where_it_is_largest(tmp_path, monkeypatch):
+    """A linear schedule that rises past a bound of the algorithm is refused before training, not when it gets there."""
+    message = refusal(["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'lin_0.03_2'"], tmp_path, monkeypatch)
+    assert "target_kl=2.0 is above" in message and "-params: target_kl='lin_0.03_2'" in message
+    register()
+    # Decaying to 0 (RL-Zoo's 'lin_<start>') is fine
+    args = ["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'lin_0.03'"]
+    assert check_train_arguments(args)[: len(args)] == args

@@ -329,23 +329,25 @@ def _check_keys(algo_class: type[Any], sources: list[tuple[str, str]]) -> None:
             )
 
 
-def _schedule_starts(hyperparams: dict[str, Any], where: dict[str, str]) -> dict[str, float]:
+def _schedule_peaks(hyperparams: dict[str, Any], where: dict[str, str]) -> dict[str, float]:
     """
-    Check the schedule strings of our schedule keys and give their start values (the constructor checks those).
+    Check the schedule strings of our schedule keys and give their largest values (the constructor checks those: the
+    upper bounds bite where a linear schedule is largest, at its start or its end; ``parse_schedule`` checks the rest).
 
     :param hyperparams: The config block with the ``-params`` overrides
     :param where: Where each key comes from
     :raises ConfigError: a string of another form, or with a negative or non-finite value, as the user wrote it
     """
-    starts = {}
+    peaks = {}
     for key in TWO_NUMBER_SCHEDULE_KEYS:
         text = hyperparams.get(key)
         if isinstance(text, str):
             try:
-                starts[key] = parse_schedule(text)(1.0)
+                schedule = parse_schedule(text)
             except ValueError as error:
                 raise ConfigError(f"{key}={text!r} from {where[key]}: {error}") from error
-    return starts
+            peaks[key] = max(schedule(1.0), schedule(0.0))
+    return peaks
 
 
 def _check_zoo_values(hyperparams: dict[str, Any], where: dict[str, str], block_source: str, n_timesteps_flag: int) -> None:
@@ -400,7 +402,7 @@ def check_model(ns: argparse.Namespace, algo_class: type[Any], block: dict[str, 
     overrides = ns.hyperparams or {}
     hyperparams = {**block, **overrides}
     where = {key: "--hyperparams" if key in overrides else block_source for key in hyperparams}
-    starts = _schedule_starts(hyperparams, where)
+    peaks = _schedule_peaks(hyperparams, where)
     _check_zoo_values(hyperparams, where, block_source, ns.n_timesteps)
     manager = ExperimentManager(
         ns,
@@ -434,7 +436,7 @@ def check_model(ns: argparse.Namespace, algo_class: type[Any], block: dict[str, 
                 f"the env {ns.env} cannot be built as configured: {type(error).__name__}: {error}{notes}"
             ) from error
         try:
-            model = algo_class(env=env, verbose=0, device="cpu", **{**kwargs, **starts})
+            model = algo_class(env=env, verbose=0, device="cpu", **{**kwargs, **peaks})
             del model
             if ns.trained_agent:
                 try:
