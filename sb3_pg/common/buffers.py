@@ -13,13 +13,13 @@ column per env, same ``get()``, ``to_torch()`` and device handling) with three c
 """
 
 from collections.abc import Generator
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.buffers import DictRolloutBuffer, RolloutBuffer
-from stable_baselines3.common.type_aliases import TensorDict
+from stable_baselines3.common.type_aliases import PyTorchObs, TensorDict
 
 RETURN_TYPES = ("reward_to_go", "episode")
 
@@ -67,20 +67,17 @@ class DictEpisodicSamples(NamedTuple):
     step_index: th.Tensor
 
 
-class _EpisodicMixin:
+# For the type checker, the mixin is a RolloutBuffer (its methods call the buffer's); at run time a plain mixin
+if TYPE_CHECKING:
+    _MixinBase = RolloutBuffer
+else:
+    _MixinBase = object
+
+
+class _EpisodicMixin(_MixinBase):
     """What the flat and the Dict episodic buffers share (see the module docstring)."""
 
-    buffer_size: int
-    n_envs: int
-    pos: int
-    full: bool
-    gamma: float
-    generator_ready: bool
     observations: Any
-    rewards: np.ndarray
-    episode_starts: np.ndarray
-    values: np.ndarray
-    returns: np.ndarray
 
     # Per-step storage (rows x envs) that grows and shrinks with the observations, and what get() hands out
     _step_arrays = ("actions", "rewards", "returns", "episode_starts", "values", "log_probs", "advantages")
@@ -92,12 +89,12 @@ class _EpisodicMixin:
         self.return_type = return_type
         # Initial rows: the batch's share of each env (at least 64); the storage grows to fit whole episodes
         n_envs = kwargs.get("n_envs", 1)
-        super().__init__(max(64, -(-(buffer_size or 0) // n_envs)), *args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(max(64, -(-(buffer_size or 0) // n_envs)), *args, **kwargs)
         self._capacity = self.buffer_size
 
     def reset(self) -> None:
         self.buffer_size = getattr(self, "_capacity", self.buffer_size)
-        super().reset()  # type: ignore[misc]
+        super().reset()
         self.n_episodes = 0
         self.valid = np.zeros((0, self.n_envs), dtype=bool)
 
@@ -127,7 +124,7 @@ class _EpisodicMixin:
             self.full = False
         if value is None:
             value = th.zeros(self.n_envs)
-        super().add(obs, action, reward, episode_start, value, log_prob)  # type: ignore[misc]
+        super().add(obs, action, reward, episode_start, value, log_prob)
 
     def finalize(self, end_rows: np.ndarray) -> None:
         """
@@ -187,11 +184,11 @@ class _EpisodicMixin:
         assert self.full, "finalize() must be called before get()"
         if not self.generator_ready:
             for name in self._sample_arrays:
-                setattr(self, name, self.swap_and_flatten(getattr(self, name)))  # type: ignore[attr-defined]
+                setattr(self, name, self.swap_and_flatten(getattr(self, name)))
             if isinstance(self.observations, dict):
-                self.observations = {key: self.swap_and_flatten(obs) for key, obs in self.observations.items()}  # type: ignore[attr-defined]
+                self.observations = {key: self.swap_and_flatten(obs) for key, obs in self.observations.items()}
             else:
-                self.observations = self.swap_and_flatten(self.observations)  # type: ignore[attr-defined]
+                self.observations = self.swap_and_flatten(self.observations)
             self.generator_ready = True
         indices = np.random.permutation(self._valid_indices())
         if batch_size is None:
@@ -200,16 +197,17 @@ class _EpisodicMixin:
             yield self._get_samples(indices[start : start + batch_size])
 
     def _get_samples(self, batch_inds: np.ndarray, env: Any = None) -> Any:  # type: ignore[override]
+        observations: PyTorchObs
         if isinstance(self.observations, dict):
-            observations = {key: self.to_torch(obs[batch_inds]) for key, obs in self.observations.items()}  # type: ignore[attr-defined]
+            observations = {key: self.to_torch(obs[batch_inds]) for key, obs in self.observations.items()}
             samples_class: Any = DictEpisodicSamples
         else:
-            observations = self.to_torch(self.observations[batch_inds])  # type: ignore[attr-defined]
+            observations = self.to_torch(self.observations[batch_inds])
             samples_class = EpisodicSamples
         return samples_class(
             observations,
-            self.to_torch(self.actions[batch_inds].astype(np.float32, copy=False)),  # type: ignore[attr-defined]
-            *(self.to_torch(getattr(self, name)[batch_inds].flatten()) for name in self._sample_arrays[1:]),  # type: ignore[attr-defined]
+            self.to_torch(self.actions[batch_inds].astype(np.float32, copy=False)),
+            *(self.to_torch(getattr(self, name)[batch_inds].flatten()) for name in self._sample_arrays[1:]),
         )
 
 

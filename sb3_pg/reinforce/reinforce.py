@@ -86,7 +86,7 @@ class Reinforce(PolicyGradientAlgorithm):
         "CnnPolicy": ActorCnnPolicy,
         "MultiInputPolicy": MultiInputActorPolicy,
     }
-    rollout_buffer: EpisodicRolloutBuffer  # type: ignore[assignment]
+    rollout_buffer: EpisodicRolloutBuffer | DictEpisodicRolloutBuffer
     # An actor-only policy; ReinforceBaseline's value baseline uses a SplitActorCriticPolicy
     policy: ActorPolicy | SplitActorCriticPolicy
 
