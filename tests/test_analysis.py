@@ -215,7 +215,13 @@ class DictObservationEnv(NeverEndingEnv):
     observation_space = spaces.Dict({"position": spaces.Box(-1, 1, (2,))})
 
 
+class NeedsAMissingPackage(NeverEndingEnv):
+    def __init__(self):
+        raise gym.error.DependencyNotInstalled("fancy-physics is not installed: pip install fancy-physics")
+
+
 gym.register("NeverEndingForTheAnalysis-v0", entry_point=NeverEndingEnv)
+gym.register("NeedsAMissingPackageForTheAnalysis-v0", entry_point=NeedsAMissingPackage, max_episode_steps=10)
 gym.register("DictObservationForTheAnalysis-v0", entry_point=DictObservationEnv, max_episode_steps=10)
 
 SMALL = ["--batches", "2", "--episodes", "1", "--fit-episodes", "2", "--lambdas"]
@@ -234,6 +240,7 @@ def no_analysis(*args, **kwargs):
         (["--plot", "{tmp}"], "it is a folder"),
         (["--seed", "-1"], "--seed -1: must be >= 0"),
         (["--max-episode-steps", "0"], "--max-episode-steps 0: must be >= 1"),
+        (["--env", "NeedsAMissingPackageForTheAnalysis-v0"], "cannot be made: DependencyNotInstalled"),
     ],
 )
 def test_variance_cli_checks_outputs_and_flags_before_the_work(flags, message, tmp_path, monkeypatch, capsys):

@@ -594,10 +594,24 @@ def _check_arguments(args: argparse.Namespace, error: Callable[[str], NoReturn])
             error(f"{flag} {value}: must be in [0, 1]")
     if args.checkpoint is not None and not Path(args.checkpoint).is_file():
         error(f"--checkpoint {args.checkpoint}: no such file")
-    if args.env not in gym.registry:
-        error(f"--env {args.env}: not a registered gymnasium env")
-    if args.max_episode_steps is None and gym.spec(args.env).max_episode_steps is None:
-        error(f"--env {args.env} has no time limit, so its episodes may never end: pass --max-episode-steps N")
+    _check_env(args.env, args.max_episode_steps, error)
+    return _check_outputs(args, error)
+
+
+def _check_env(env_id: str, max_episode_steps: int | None, error: Callable[[str], NoReturn]) -> None:
+    """The env is registered, can be made, and its episodes end (a time limit of its own or ``--max-episode-steps``)."""
+    if env_id not in gym.registry:
+        error(f"--env {env_id}: not a registered gymnasium env")
+    if max_episode_steps is None and gym.spec(env_id).max_episode_steps is None:
+        error(f"--env {env_id} has no time limit, so its episodes may never end: pass --max-episode-steps N")
+    try:
+        gym.make(env_id).close()
+    except Exception as made:  # a missing optional package (box2d, mujoco, ...), bad defaults of a custom env
+        error(f"--env {env_id} cannot be made: {type(made).__name__}: {made}")
+
+
+def _check_outputs(args: argparse.Namespace, error: Callable[[str], NoReturn]) -> Path | None:
+    """The JSON and plot paths can be written (folder, plot format); the plot's path, or ``None`` for no plot."""
     if args.json is not None:
         problem = output_path_problem(Path(args.json))
         if problem:
