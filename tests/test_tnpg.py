@@ -285,21 +285,21 @@ def test_measured_kl_after_one_update_is_near_target(env_id):
     assert model.logger.name_to_value["train/improvement"] > 0
 
 
-def _cartpole_model(reject_kl_factor: float | None) -> TNPG:
-    return TNPG(
-        "MlpPolicy", make_vec_env("CartPole-v1", n_envs=2, seed=0), n_steps=128, reject_kl_factor=reject_kl_factor, seed=0
-    )
+def _cartpole_model(reject_kl_factor: float | None, **kwargs) -> TNPG:
+    env = make_vec_env("CartPole-v1", n_envs=2, seed=0)
+    return TNPG("MlpPolicy", env, n_steps=128, reject_kl_factor=reject_kl_factor, seed=0, **kwargs)
 
 
 def test_a_step_past_the_kl_check_is_undone():
     """With reject_kl_factor, a step whose measured KL is above factor x target_kl leaves theta at theta_old."""
-    # A factor far below the measured KL/target ratio (about 0.5-1 here): every step is rejected
-    model = _cartpole_model(reject_kl_factor=1e-3)
+    # Almost no damping: along directions of tiny curvature the step overshoots target_kl (5x to 1000x here), so
+    # rllab's check (factor 1) rejects it
+    model = _cartpole_model(reject_kl_factor=1.0, cg_damping=1e-4)
     actor = [param.detach().clone() for param in model.policy.actor_parameters()]
     model.learn(2 * 256)
     values = model.logger.name_to_value
     assert values["train/rejected_steps"] == 1.0
-    assert values["train/step_kl"] > 1e-3 * values["train/target_kl"]
+    assert values["train/step_kl"] > values["train/target_kl"]
     assert values["train/kl_divergence"] == 0.0 and values["train/improvement"] == 0.0
     for param, old in zip(model.policy.actor_parameters(), actor):
         assert th.equal(param, old)
@@ -316,16 +316,6 @@ def test_a_step_within_the_kl_check_is_the_plain_step():
     assert checked.logger.name_to_value["train/kl_divergence"] == checked.logger.name_to_value["train/step_kl"] > 0
     for param, other in zip(checked.policy.parameters(), plain.policy.parameters()):
         assert th.equal(param, other)
-
-
-def test_a_checkpoint_saved_before_reject_kl_factor_loads_without_the_check(tmp_path):
-    model = _cartpole_model(reject_kl_factor=0.5)
-    del model.reject_kl_factor  # as a model saved before the option existed: the attribute is not in the zip
-    model.save(tmp_path / "old.zip")
-    loaded = TNPG.load(tmp_path / "old.zip", env=make_vec_env("CartPole-v1", n_envs=2, seed=0))
-    assert loaded.reject_kl_factor is None
-    loaded.learn(256)
-    assert loaded.logger.name_to_value["train/rejected_steps"] == 0.0
 
 
 def test_target_kl_schedule_sets_each_step():

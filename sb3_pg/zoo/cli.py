@@ -60,6 +60,7 @@ ZOO_KEYS = frozenset(
         "env_kwargs",
         "noise_type",
         "noise_std",
+        "vectorization_mode",  # ours: gymnasium's vector env for the block (sb3_pg.zoo.registry)
     }
 )
 # Constructor arguments RL-Zoo passes itself, from its flags (ExperimentManager.setup_experiment): as a config key
