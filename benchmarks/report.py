@@ -55,9 +55,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import report_common
+import runs as runs_table
 from report_common import (
     BOOTSTRAP_REPS,
     BOOTSTRAP_SEED,
@@ -88,6 +90,7 @@ from report_measurements import (
     render_throughput,
     render_variance,
 )
+from report_shipped import render_shipped, shipped_problems
 from report_tables import (
     AGGREGATES,
     MUJOCO_COLUMNS,
@@ -515,17 +518,30 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+
+def labelled_shipped() -> list[tuple[str, str, str, str]]:
+    """The rows of ``TABLES`` whose label calls their runs shipped (not a former block): (file, marker, run, env)."""
+    rows = []
+    for table in TABLES:
+        for row in table.all_rows():
+            label = row.label.lower()
+            if "shipped" in label and not any(word in label for word in ("former", "before", "tuning")):
+                rows.append((table.path, table.marker, row.run, table.env_of(row)))
+    return rows
+
+
 MARKER = re.compile(r"<!-- results:(?P<name>[^ ]+) -->\n(?P<body>.*?)<!-- /results -->", re.DOTALL)
 
 
-def blocks(runs: Runs, reference_path: Path) -> dict[tuple[str, str], str | None]:
+def blocks(runs: Runs, reference_path: Path, table: pd.DataFrame) -> dict[tuple[str, str], str | None]:
     """
     Every generated block: ``{(file, marker): Markdown}``; None for a placeholder table without runs.
 
     :param runs: the stored runs
     :param reference_path: the random policy's scores (JSON)
+    :param table: the table of runs (``runs.load_runs``)
     """
-    generated: dict[tuple[str, str], str | None] = {}
+    generated: dict[tuple[str, str], str | None] = {("README.md", "shipped"): render_shipped(table)}
     for table in TABLES:
         key = (table.path, table.marker)
         if key in generated:
@@ -790,8 +806,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     runs = {**load_runs(runs_dir), **load_former_runs(runs_dir.parent)}
+    table = runs_table.load_runs(runs_dir)
     try:
-        generated = blocks(runs, reference_path)
+        generated = blocks(runs, reference_path, table)
         texts = fact_texts(runs, reference_path.parent)
     except (ValueError, FileNotFoundError) as error:  # a row or fact without runs, a missing stored file
         print(error, file=sys.stderr)
@@ -804,7 +821,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"<!-- fact:{key} -->{text}")
         return 0
 
-    failed = sync_files(root, generated, texts, args.check)
+    failed = shipped_problems(table, labelled_shipped()) + sync_files(root, generated, texts, args.check)
     if failed:
         print("\n\n".join(failed), file=sys.stderr)
         if args.check:

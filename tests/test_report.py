@@ -128,8 +128,9 @@ def test_placeholder_table_appears_with_its_marker_and_runs(
     curve = [[10_000 * (i + 1), float(100 * i)] for i in range(10)]
     for stored in (copy_root / report_common.RUNS_DIR).glob("*_Hopper-v5_*.json"):  # start from an env without runs
         stored.unlink()
-    for seed in (0, 1):
+    for seed in (2, 3):  # seeds the shipped block was not tuned on (0, 1): report.py --check wants such runs
         run = {"algo": "tnpg", "env": "Hopper-v5", "seed": seed, "command": [], "curve": curve, "seconds": 1.0}
+        run["hyperparams"] = run_zoo.config_block("tnpg", "Hopper-v5")
         (copy_root / report_common.RUNS_DIR / f"tnpg_Hopper-v5_{seed}.json").write_text(json.dumps(run))
     page = copy_root / "docs" / "tnpg.md"
     marker = "<!-- results:Hopper-v5 -->"
@@ -349,3 +350,21 @@ def test_time_to_solve_runs_load(tmp_path: Path):
     assert (
         table.iloc[0].seed == 3 and table.iloc[0].solved and table.iloc[0].config == '{"gamma": 0.99, "n_timesteps": 100000}'
     )
+
+
+def test_check_refuses_a_shipped_block_without_held_out_runs_and_a_stale_shipped_label(tmp_path: Path):
+    report_shipped = pytest.importorskip("report_shipped")
+    shipped = run_zoo.config_block("reinforce", "CartPole-v1")
+    stored_run(tmp_path, "reinforce", 0, [[5000, 500.0]], shipped)  # a tuning seed of the block (0-4)
+    stored_run(tmp_path, "reinforce-old", 12, [[5000, 500.0]], {**shipped, "learning_rate": 0.5})
+    table = runs_table.load_runs(tmp_path)
+    [problem] = report_shipped.shipped_problems(table)
+    assert problem.startswith("reinforce on CartPole-v1: the shipped block") and "held-out seeds" in problem
+    # A held-out run of the shipped block, whatever its name: no problem; a row calling other runs shipped: one
+    stored_run(tmp_path, "reinforce-anything", 12, [[5000, 480.0]], shipped)
+    table = runs_table.load_runs(tmp_path)
+    assert report_shipped.shipped_problems(table) == []
+    [problem] = report_shipped.shipped_problems(table, [("README.md", "CartPole-v1", "reinforce-old", "CartPole-v1")])
+    assert "calls the runs reinforce-old on CartPole-v1 shipped" in problem
+    rendered = report_shipped.render_shipped(table)
+    assert "| CartPole-v1 (475) | **Reinforce** | 12 | 1/1 | 480 [480, 480] | 480 [480, 480] | 5k |" in rendered
