@@ -22,7 +22,7 @@ from sb3_pg.zoo.cli import (
     check_plot_arguments,
     check_train_arguments,
     main,
-    rl_zoo_train_arguments,
+    rl_zoo_arguments,
 )
 from sb3_pg.zoo.registry import parse_schedule
 
@@ -224,10 +224,10 @@ def test_missing_optional_packages_are_named(monkeypatch):
     monkeypatch.setattr("importlib.util.find_spec", lambda name, *a: None if name in missing else real_find_spec(name, *a))
     for flags, name in ((["--track"], "tensorboard"), (["-tb", "tb"], "tensorboard"), (["--progress"], "tqdm")):
         with pytest.raises(ConfigError, match=f"{name} is not installed: pip install {name}"):
-            check_flags(rl_zoo_train_arguments(["--algo", "reinforce", *flags]))
+            check_flags(rl_zoo_arguments("train", ["--algo", "reinforce", *flags]))
     missing.discard("tensorboard")
     with pytest.raises(ConfigError, match="wandb is not installed"):
-        check_flags(rl_zoo_train_arguments(["--algo", "reinforce", "--track"]))
+        check_flags(rl_zoo_arguments("train", ["--algo", "reinforce", "--track"]))
 
 
 def test_video_commands_name_their_missing_packages(monkeypatch):

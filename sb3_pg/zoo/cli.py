@@ -14,7 +14,8 @@ RL-Zoo sets from its own flag, such as ``seed``), a flag value RL-Zoo would acce
 (``--log-interval 0``, ``--eval-episodes 0``, ``--trial-id`` without ``--storage``, ...). For our algorithms, the
 env is then built as RL-Zoo builds it (wrappers, ``n_envs``, ``--env-kwargs``) and the model constructed on it with
 the resolved hyperparameters (config block and ``-params``), so that every value the algorithm refuses stops the
-command here, before RL-Zoo creates its log folder.
+command here, before RL-Zoo creates its log folder. ``enjoy``, ``record_video``, ``record_training`` and the plot
+commands are checked the same way: the trained agent or the runs they read exist, and their flags would do something.
 """
 
 import argparse
@@ -42,8 +43,8 @@ FUNCTION_COMMANDS = {
     "all_plots": "rl_zoo3.plots:all_plots",
 }
 MODULE_COMMANDS = {"record_video": "rl_zoo3.record_video", "record_training": "rl_zoo3.record_training"}
-# What the video commands import (SB3's VecVideoRecorder writes with moviepy; classic-control envs render with pygame)
-# (module: what installs it; gymnasium's classic-control extra installs pygame-ce, which provides pygame)
+# What the video commands import, and what installs it: SB3's VecVideoRecorder writes with moviepy, the classic-control
+# envs render with pygame (gymnasium's classic-control extra installs pygame-ce, which provides it)
 VIDEO_MODULES = {"moviepy": "moviepy", "pygame": "gymnasium[classic-control]"}
 # Config keys RL-Zoo's ExperimentManager consumes itself (not passed to the algorithm's constructor); tests/test_zoo.py
 # checks every block of RL-Zoo's own hyperparams/*.yml against them, so a key RL-Zoo adds fails a test
@@ -81,11 +82,11 @@ COMMAND is one of: {", ".join([*FUNCTION_COMMANDS, *MODULE_COMMANDS])}; ARGS are
 
 
 class ConfigError(ValueError):
-    """A ``train`` command line whose algorithm, env, flags or config cannot work."""
+    """A command line whose algorithm, env, flags or config cannot work."""
 
 
 class _Parsed(Exception):
-    """Carries RL-Zoo's parsed arguments out of its ``train`` (see :func:`rl_zoo_train_arguments`)."""
+    """Carries RL-Zoo's parsed arguments out of its script (see :func:`rl_zoo_arguments`)."""
 
     def __init__(self, namespace: argparse.Namespace) -> None:
         super().__init__()
@@ -162,11 +163,6 @@ def rl_zoo_arguments(command: str, args: list[str]) -> argparse.Namespace:
     raise RuntimeError(f"RL-Zoo's {command} returned without parsing its arguments")
 
 
-def rl_zoo_train_arguments(args: list[str]) -> argparse.Namespace:
-    """RL-Zoo's reading of a ``train`` command line (:func:`rl_zoo_arguments`)."""
-    return rl_zoo_arguments("train", args)
-
-
 def read_config(conf_file: str) -> dict[str, Any]:
     """
     The blocks of a config, read as RL-Zoo's ``ExperimentManager.read_hyperparameters`` reads them: a YAML file, a Python
@@ -234,7 +230,7 @@ def check_flags(ns: argparse.Namespace) -> None:
     """
     Flag values RL-Zoo's ``train`` accepts and then fails on late, or silently ignores.
 
-    :param ns: RL-Zoo's parsed ``train`` arguments (:func:`rl_zoo_train_arguments`)
+    :param ns: RL-Zoo's parsed ``train`` arguments (:func:`rl_zoo_arguments`)
     :raises ConfigError: the first such flag, with what to pass instead
     """
     _check_run_flags(ns)
@@ -491,7 +487,7 @@ def check_train_arguments(args: list[str]) -> list[str]:
     if parsed.conf_file is None and parsed.algo in ALGOS:
         parsed.conf_file = str(config_path(parsed.algo))
         args = [*args, "--conf-file", parsed.conf_file]
-    ns = rl_zoo_train_arguments(args)
+    ns = rl_zoo_arguments("train", args)
     check_flags(ns)
     # With no --conf-file, RL-Zoo's algorithms read RL-Zoo's own config
     conf_file = parsed.conf_file or str(Path(rl_zoo3.__file__).parent / "hyperparams" / f"{parsed.algo}.yml")
