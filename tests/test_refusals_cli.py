@@ -322,6 +322,15 @@ def test_frequencies_above_the_budget_are_warned_about(capsys):
     assert "warning" not in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("setting", ["learning_rate:0", "learning_rate:'lin_0'", "learning_rate:'lin_0_0'"])
+def test_a_step_size_of_zero_is_warned_about(setting, capsys):
+    register()
+    check_train_arguments(["--algo", "reinforce", "-params", setting])
+    assert "sb3-pg train: warning: learning_rate=" in capsys.readouterr().err
+    check_train_arguments(["--algo", "reinforce", "-params", "learning_rate:'lin_1e-3'"])
+    assert "warning" not in capsys.readouterr().err
+
+
 def test_python_configs_and_rl_zoo_s_own_configs_are_checked_too(tmp_path, monkeypatch):
     """A Python config (``hyperparams = {...}``) is read as RL-Zoo reads it and checked like a YAML one; RL-Zoo's own
     algorithms get the key check on RL-Zoo's config."""

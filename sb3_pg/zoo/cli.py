@@ -507,16 +507,24 @@ def check_train_arguments(args: list[str]) -> list[str]:
 
 def budget_warnings(ns: argparse.Namespace, hyperparams: dict[str, Any]) -> list[str]:
     """
-    Flags that are valid but will do nothing within the run's budget: an evaluation or checkpoint frequency above it.
+    Settings that are valid but will do nothing in this run: a step size that is 0 for the whole run (what it sets
+    never changes; resuming with ``learning_rate:0`` is a way to evaluate, hence a warning), an evaluation or checkpoint
+    frequency above the budget.
 
     :param ns: RL-Zoo's parsed ``train`` arguments
     :param hyperparams: The config block with the ``-params`` overrides
-    :return: One sentence per such flag
+    :return: One sentence per such setting
     """
+    warnings = []
+    for key in TWO_NUMBER_SCHEDULE_KEYS:
+        value = hyperparams.get(key)
+        with contextlib.suppress(ValueError):  # a bad string was refused before
+            peak = max(parse_schedule(value)(1.0), parse_schedule(value)(0.0)) if isinstance(value, str) else value
+            if not isinstance(peak, bool) and isinstance(peak, (int, float)) and peak == 0:
+                warnings.append(f"{key}={value!r} is 0 for the whole run: what it sets will not learn")
     budget = ns.n_timesteps if ns.n_timesteps > 0 else hyperparams.get("n_timesteps")
     if ns.optimize_hyperparameters or isinstance(budget, bool) or not isinstance(budget, (int, float)):
-        return []
-    warnings = []
+        return warnings
     for flag, value, what in (
         ("--eval-freq", ns.eval_freq, "no evaluation will run (and no best model be saved)"),
         ("--save-freq", ns.save_freq, "no checkpoint will be saved"),
