@@ -52,13 +52,22 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "time_to_solve"
 README = ROOT / "README.md"
+SPEED_DOC = ROOT / "docs" / "speed.md"
 THRESHOLDS = {"CartPole-v1": 475.0, "Acrobot-v1": -100.0, "Pendulum-v1": -200.0, "LunarLander-v3": 200.0}
 # A solved task holds when the mean of the last 3 evaluations is at least this (CartPole-v1: 450)
 HOLD_THRESHOLDS = {"CartPole-v1": 450.0, "Acrobot-v1": -100.0, "Pendulum-v1": -200.0, "LunarLander-v3": 200.0}
 EVAL_SEED_OFFSET = 10_000
-# The README section: its markers, and the runs it reports (tag, env, algorithms in the table's order)
+# The generated sections: README's held-out table and docs/speed.md's tuning log, each between its markers
 START_MARKER, END_MARKER = "<!-- time-to-solve:start -->", "<!-- time-to-solve:end -->"
-REPORTED = [("heldout", "CartPole-v1", ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"])]
+TUNING_START, TUNING_END = "<!-- time-to-solve-tuning:start -->", "<!-- time-to-solve-tuning:end -->"
+# The runs README's table reports (tag, env, algorithms in the table's order)
+REPORTED = [
+    (
+        "heldout",
+        "CartPole-v1",
+        ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo", "tianshou_pg", "tianshou_a2c"],
+    )
+]
 NAMES = {
     "reinforce": "Reinforce",
     "reinforce_baseline": "ReinforceBaseline",
@@ -67,6 +76,39 @@ NAMES = {
     "a2c": "SB3 A2C",
     "ppo": "SB3 PPO",
     "trpo": "sb3-contrib TRPO",
+    "tianshou_pg": "Tianshou PG",
+    "tianshou_a2c": "Tianshou A2C",
+}
+# Tianshou's algorithms on their own documented CartPole settings (its test/discrete/test_reinforce.py and
+# test_a2c_with_il.py): trained by Tianshou's OnPolicyTrainer, which tests every epoch; an epoch is --eval-every steps
+TIANSHOU_SETTINGS: dict[str, dict[str, Any]] = {
+    "tianshou_pg": {
+        "lr": 1e-3,
+        "gamma": 0.95,
+        "num_train_envs": 8,
+        "collection_step_num_episodes": 8,
+        "update_step_num_repetitions": 2,
+        "batch_size": 64,
+        "hidden_sizes": [64, 64],
+        "return_standardization": True,
+        "buffer_size": 20_000,
+        "n_timesteps": 400_000,
+    },
+    "tianshou_a2c": {
+        "lr": 1e-3,
+        "gamma": 0.9,
+        "num_train_envs": 16,
+        "collection_step_num_episodes": 16,
+        "update_step_num_repetitions": 1,
+        "batch_size": 64,
+        "hidden_sizes": [64, 64],
+        "vf_coef": 0.5,
+        "ent_coef": 0.0,
+        "gae_lambda": 1.0,
+        "return_scaling": False,
+        "buffer_size": 20_000,
+        "n_timesteps": 500_000,
+    },
 }
 
 
@@ -79,6 +121,147 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {str(key): _jsonable(item) for key, item in value.items()}
     return getattr(value, "__name__", repr(value))
+
+
+def run_tianshou(
+    algo: str,
+    env_id: str,
+    seed: int,
+    n_timesteps: int = 0,
+    eval_every: int = 2_000,
+    n_eval_episodes: int = 10,
+    threshold: float | None = None,
+    **unused: Any,
+) -> dict[str, Any]:
+    """
+    Tianshou's PG or A2C (``TIANSHOU_SETTINGS``) timed like :func:`run_one`: from the start of Tianshou's
+    ``run_training`` (its first test included) to the end of the first test of ``n_eval_episodes`` greedy episodes
+    (``deterministic_eval=True``) reaching the threshold; Tianshou's trainer tests at the start and after every epoch of
+    ``eval_every`` env steps, and stops when solved (its ``stop_fn``). Needs ``pip install tianshou``.
+    """
+    import gymnasium as gym
+    import numpy as np
+    import torch
+    from tianshou.algorithm import A2C, Reinforce
+    from tianshou.algorithm.modelfree.reinforce import ProbabilisticActorPolicy
+    from tianshou.algorithm.optim import AdamOptimizerFactory
+    from tianshou.data import Collector, CollectStats, VectorReplayBuffer
+    from tianshou.env import DummyVectorEnv
+    from tianshou.trainer import OnPolicyTrainerParams
+    from tianshou.utils.net.common import Net
+    from tianshou.utils.net.discrete import DiscreteActor, DiscreteCritic
+
+    torch.set_num_threads(1)
+    threshold = THRESHOLDS[env_id] if threshold is None else threshold
+    settings = dict(TIANSHOU_SETTINGS[algo])
+    budget = n_timesteps or settings["n_timesteps"]
+    env = gym.make(env_id)
+    state_shape, n_actions = env.observation_space.shape, int(env.action_space.n)  # type: ignore[attr-defined]
+    train_envs = DummyVectorEnv([lambda: gym.make(env_id) for _ in range(settings["num_train_envs"])])
+    test_envs = DummyVectorEnv([lambda: gym.make(env_id) for _ in range(n_eval_episodes)])
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    train_envs.seed(seed)
+    test_envs.seed(seed + EVAL_SEED_OFFSET)
+    optim = AdamOptimizerFactory(lr=settings["lr"])
+    algorithm: Any
+    if algo == "tianshou_pg":
+        net = Net(state_shape=state_shape, action_shape=n_actions, hidden_sizes=settings["hidden_sizes"], softmax=True)
+        for module in net.modules():
+            if isinstance(module, torch.nn.Linear):  # orthogonal initialisation, as Tianshou's test
+                torch.nn.init.orthogonal_(module.weight, gain=np.sqrt(2))
+                torch.nn.init.zeros_(module.bias)
+        policy = ProbabilisticActorPolicy(
+            actor=net,
+            dist_fn=torch.distributions.Categorical,
+            deterministic_eval=True,
+            action_space=env.action_space,
+            action_scaling=False,
+        )
+        algorithm = Reinforce(
+            policy=policy, optim=optim, gamma=settings["gamma"], return_standardization=settings["return_standardization"]
+        )
+    else:
+        net = Net(state_shape=state_shape, hidden_sizes=settings["hidden_sizes"])
+        policy = ProbabilisticActorPolicy(
+            actor=DiscreteActor(preprocess_net=net, action_shape=n_actions),
+            dist_fn=torch.distributions.Categorical,
+            deterministic_eval=True,
+            action_space=env.action_space,
+            action_scaling=False,
+        )
+        algorithm = A2C(
+            policy=policy,
+            critic=DiscreteCritic(preprocess_net=net),
+            optim=optim,
+            vf_coef=settings["vf_coef"],
+            ent_coef=settings["ent_coef"],
+            gae_lambda=settings["gae_lambda"],
+            gamma=settings["gamma"],
+            return_scaling=settings["return_scaling"],
+        )
+    train_collector = Collector[CollectStats](
+        algorithm, train_envs, VectorReplayBuffer(settings["buffer_size"], len(train_envs))
+    )
+    test_collector = Collector[CollectStats](algorithm, test_envs)
+    curve: list[list[float]] = []
+    at_step = [0]
+    start = [0.0]
+
+    def test_fn(epoch: int, env_step: int | None) -> None:
+        at_step[0] = int(env_step or 0)
+
+    def stop_fn(mean_return: float) -> bool:
+        curve.append([at_step[0], round(float(mean_return), 2), round(time.perf_counter() - start[0], 3)])
+        return mean_return >= threshold
+
+    params = OnPolicyTrainerParams(
+        training_collector=train_collector,
+        test_collector=test_collector,
+        max_epochs=max(1, budget // eval_every),
+        epoch_num_steps=eval_every,
+        update_step_num_repetitions=settings["update_step_num_repetitions"],
+        test_step_num_episodes=n_eval_episodes,
+        batch_size=settings["batch_size"],
+        collection_step_num_episodes=settings["collection_step_num_episodes"],
+        collection_step_num_env_steps=None,
+        stop_fn=stop_fn,
+        test_fn=test_fn,
+        test_in_training=False,
+        verbose=False,
+        show_progress=False,
+    )
+    with contextlib.redirect_stdout(sys.stderr):
+        start[0] = time.perf_counter()
+        algorithm.run_training(params)
+        total = time.perf_counter() - start[0]
+    solved = next((entry for entry in curve if entry[1] >= threshold), None)
+    values = [value for _, value, _ in curve]
+    import tianshou
+
+    return {
+        "algo": algo,
+        "env": env_id,
+        "seed": seed,
+        "solved": solved is not None,
+        "seconds": None if solved is None else solved[2],
+        "steps": None if solved is None else int(solved[0]),
+        "threshold": threshold,
+        "last3_mean": round(sum(values[-3:]) / len(values[-3:]), 2) if values else None,
+        "trained_steps": int(train_collector.collect_step),
+        "total_seconds": round(total, 3),
+        "eval_seconds": round(test_collector.collect_time, 3),
+        "discarded_steps": 0,
+        "discarded_steps_to_solve": None,
+        "stopped_when_solved": True,
+        "eval_every": eval_every,
+        "eval_episodes": n_eval_episodes,
+        "config_file": f"tianshou {tianshou.__version__}: TIANSHOU_SETTINGS",
+        "config": {**settings, "n_timesteps": budget},
+        "overrides": {},
+        "machine": machine(),
+        "curve": curve,
+    }
 
 
 def is_ours(algo: str) -> bool:
@@ -320,6 +503,8 @@ def run_one(
     :param threshold: Mean return that counts as solved (``None``: the env's, ``THRESHOLDS``)
     :return: The run: ``algo``, ``env``, ``seed``, ``solved``, ``seconds``, ``steps``, ``config``, ``machine``, ``curve``, ...
     """
+    if algo in TIANSHOU_SETTINGS:
+        return run_tianshou(algo, env_id, seed, n_timesteps, eval_every, n_eval_episodes, threshold)
     import torch
     from rl_zoo3.exp_manager import ExperimentManager
 
@@ -437,8 +622,9 @@ def run_all(args: argparse.Namespace) -> int:
             "stop_when_solved": algo in args.stop_when_solved,
             "threshold": args.threshold,
         }
+        python = args.tianshou_python if algo in TIANSHOU_SETTINGS else sys.executable
         result = subprocess.run(
-            [sys.executable, __file__, "--run-one", json.dumps(job)], env=env, capture_output=True, text=True, check=False
+            [python, __file__, "--run-one", json.dumps(job)], env=env, capture_output=True, text=True, check=False
         )
         if result.returncode != 0:
             failures += 1
@@ -491,8 +677,8 @@ def report_section(runs: Any) -> str:
             f"{_seed_list(sorted(set(table['seed'])))}, one run after another in one invocation (`--tag {tag}`):",
             "",
             "| Algorithm | config | seconds to solve, median [min, max] | solved | held | env steps to solve "
-            "| against the faster of SB3 A2C/PPO (medians) |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "| of them discarded | against the faster of SB3 A2C/PPO (medians) |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         medians = {}
         for algo in algos:
@@ -520,10 +706,11 @@ def report_section(runs: Any) -> str:
             ratio = "-"
             if fastest_peer is not None and algo in medians and algo not in ("a2c", "ppo"):
                 ratio = f"{fastest_peer / medians[algo]:.1f}x faster"
-            config = "shipped" if is_ours(algo) else "RL-Zoo's"
+            config = "shipped" if is_ours(algo) else "Tianshou's" if algo in TIANSHOU_SETTINGS else "RL-Zoo's"
             lines.append(
                 f"| {NAMES.get(algo, algo)} | {config} | {_median_range(list(solved['seconds']), '{:.1f}')} | "
-                f"{len(solved)}/{len(rows)} | {held} | {_median_range(list(solved['steps']), '{:,.0f}')} | {ratio} |"
+                f"{len(solved)}/{len(rows)} | {held} | {_median_range(list(solved['steps']), '{:,.0f}')} | "
+                f"{_discarded(solved)} | {ratio} |"
             )
         machines = table["machine"].tolist()
         loads = [m["load_average_1min"] for m in machines]
@@ -540,6 +727,59 @@ def report_section(runs: Any) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _discarded(solved: Any) -> str:
+    """The mean share of the steps to solve that whole-episode batches threw away ('-' where none were)."""
+    shares = [
+        run["discarded_steps_to_solve"] / run["steps"]
+        for _, run in solved.iterrows()
+        if run.get("discarded_steps_to_solve") is not None
+    ]
+    return f"{100 * sum(shares) / len(shares):.0f}%" if shares and any(shares) else "-"
+
+
+def _config_difference(algo: str, config: dict[str, Any]) -> str:
+    """The settings of a stored config that differ from the algorithm's defaults, as ``key=value``."""
+    defaults = resolved_config(algo, {})
+    skip = {"policy", "vectorization_mode"}
+    return ", ".join(
+        f"{key}={value}" for key, value in config.items() if key not in skip and defaults.get(key, object()) != value
+    )
+
+
+def tuning_section(runs: Any) -> str:
+    """docs/speed.md's tuning log: every stored try but the held-out runs and the early probes, grouped by algorithm."""
+    import statistics
+
+    runs = runs[~runs["tag"].isin([tag for tag, _, _ in REPORTED]) & ~runs["tag"].str.startswith("probe-")]
+    lines = [
+        "| try (`--tag`) | algorithm | settings (besides the defaults; `vectorization_mode` on all of ours) | solved "
+        "| held | seconds to solve, median [min, max] | env steps to solve (median) | of them discarded | machine |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    order = {algo: i for i, algo in enumerate(REPORTED[0][2])}
+    groups = sorted(runs.groupby(["algo", "tag"]), key=lambda item: (order.get(item[0][0], 99), item[0][1]))
+    for (algo, tag), rows in groups:
+        solved = rows[rows["solved"]]
+        config = rows["config"].iloc[0]
+        shipped = is_ours(algo) and config == resolved_config(algo, shipped_block(algo, str(rows["env"].iloc[0])))
+        settings = _config_difference(algo, config) if is_ours(algo) else "RL-Zoo's"
+        if algo in TIANSHOU_SETTINGS:
+            settings = "Tianshou's"
+        if shipped:
+            settings = f"**shipped**: {settings}"
+        stopped = bool(rows["stopped_when_solved"].all())
+        held = "-" if stopped else f"{int((rows['last3_mean'] >= HOLD_THRESHOLDS[rows['env'].iloc[0]]).sum())}/{len(rows)}"
+        steps = f"{statistics.median(solved['steps']):,.0f}" if len(solved) else "-"
+        machine = rows["machine"].iloc[0]
+        loads = [m["load_average_1min"] for m in rows["machine"]]
+        lines.append(
+            f"| {tag} | {NAMES.get(algo, algo)} | {settings} | {len(solved)}/{len(rows)} | {held} | "
+            f"{_median_range(list(solved['seconds']), '{:.2f}')} | {steps} | {_discarded(solved)} | "
+            f"{machine['cpus']} CPUs, load {statistics.median(loads):.1f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def _seed_list(seeds: list[int]) -> str:
     """``100-109`` for a run of consecutive seeds, else the seeds."""
     if seeds and seeds == list(range(seeds[0], seeds[-1] + 1)) and len(seeds) > 2:
@@ -547,10 +787,33 @@ def _seed_list(seeds: list[int]) -> str:
     return ", ".join(str(seed) for seed in seeds)
 
 
-def readme_with_section(text: str, section: str) -> str:
+def with_section(text: str, section: str, start_marker: str = START_MARKER, end_marker: str = END_MARKER) -> str:
     """``text`` with what lies between the markers replaced by ``section``."""
-    start, end = text.index(START_MARKER) + len(START_MARKER), text.index(END_MARKER)
+    start, end = text.index(start_marker) + len(start_marker), text.index(end_marker)
     return text[:start] + "\n" + section + text[end:]
+
+
+def report(check: bool) -> int:
+    """
+    Write (or, with ``check``, compare) README's "Seconds to solve" table and docs/speed.md's tuning log.
+
+    :return: 1 where a section is out of date (``check``), else 0
+    """
+    runs = load_runs()
+    stale = 0
+    for path, section, markers in (
+        (README, report_section(runs), (START_MARKER, END_MARKER)),
+        (SPEED_DOC, tuning_section(runs), (TUNING_START, TUNING_END)),
+    ):
+        text = path.read_text()
+        updated = with_section(text, section, *markers)
+        if updated != text:
+            if check:
+                print(f"{path.relative_to(ROOT)}: the section {markers[0]} is out of date: python {__file__} --report")
+                stale = 1
+            else:
+                path.write_text(updated)
+    return stale
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -570,23 +833,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--eval-episodes", type=int, default=10)
     parser.add_argument("--threshold", type=float, default=None, help="solved threshold (default: the env's)")
     parser.add_argument("--stop-when-solved", nargs="*", default=[], metavar="ALGO")
-    parser.add_argument("--report", action="store_true", help="write the README's section from the stored runs")
-    parser.add_argument("--check", action="store_true", help="exit 1 if the README's section is not up to date")
+    parser.add_argument(
+        "--tianshou-python",
+        default=sys.executable,
+        help="the Python that runs tianshou_pg / tianshou_a2c (an environment with tianshou installed)",
+    )
+    parser.add_argument("--report", action="store_true", help="write README's and docs/speed.md's sections from the runs")
+    parser.add_argument("--check", action="store_true", help="exit 1 if a generated section is not up to date")
     parser.add_argument("--run-one", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.run_one:
         print(json.dumps(run_one(**json.loads(args.run_one))))
         return 0
     if args.report or args.check:
-        text = README.read_text()
-        updated = readme_with_section(text, report_section(load_runs()))
-        if args.check:
-            if updated != text:
-                print("README.md: the 'Seconds to solve' section is out of date: python benchmarks/time_to_solve.py --report")
-                return 1
-            return 0
-        README.write_text(updated)
-        return 0
+        return report(check=args.check)
     return 1 if run_all(args) else 0
 
 

@@ -110,6 +110,13 @@ def test_vectorization_mode_builds_gymnasium_vec_env(tmp_path):
     assert "vectorization_mode" not in vars(model)
 
 
+def test_vectorization_mode_is_a_key_the_zoo_cli_accepts():
+    from sb3_pg.zoo.cli import ZOO_KEYS
+    from sb3_pg.zoo.registry import VECTORIZATION_KEY
+
+    assert VECTORIZATION_KEY in ZOO_KEYS
+
+
 def test_vectorization_mode_refuses_an_env_without_a_vectorised_implementation():
     from sb3_pg.zoo.registry import check_vectorization_mode
 
@@ -140,3 +147,12 @@ def test_greedy_returns_agree_with_sb3_evaluate_policy(env_id):
     env.sb3_pg_first_seed = 7
     returns = time_to_solve.greedy_returns(model, env)
     assert sorted(returns) == pytest.approx(sorted(expected), rel=1e-5)
+
+
+def test_tianshou_runs_give_the_same_fields():
+    pytest.importorskip("tianshou")
+    run = time_to_solve.run_tianshou("tianshou_pg", "CartPole-v1", seed=0, n_timesteps=1000, eval_every=500, threshold=1e9)
+    assert FIELDS <= set(run)
+    json.dumps(run)
+    assert run["curve"][0][0] == 0  # Tianshou's trainer tests before training
+    check_solved_agrees_with_curve(run)
