@@ -121,7 +121,7 @@ TNPG_MUJOCO_ROWS = {
 
 TABLES: tuple[Table, ...] = (
     Table(
-        "README.md",
+        "docs/experiments.md",
         "CartPole-v1",
         "CartPole-v1",
         (
@@ -142,7 +142,7 @@ TABLES: tuple[Table, ...] = (
         "algorithm (config)",
     ),
     Table(
-        "README.md",
+        "docs/experiments.md",
         "classic-control",
         None,
         (
@@ -193,10 +193,10 @@ TABLES: tuple[Table, ...] = (
         "CartPole-v1",
         "CartPole-v1",
         (
-            ("Reinforce, shipped: 8 episodes/update, learning rate linear from 3e-3 to 0", "reinforce"),
+            ("Reinforce, the block before the fast one: 8 episodes/update, learning rate linear from 3e-3 to 0", "reinforce"),
             ("Reinforce, 8 episodes, constant 2e-3", "reinforce-ep8-lr2e-3"),
             ("Reinforce, 4 episodes, constant 2e-3 (seeds 0-2)", "reinforce-ep4-lr2e-3"),
-            ("ReinforceBaseline, shipped: 8 episodes, linear from 3e-3, critic 1e-2", "reinforce_baseline"),
+            ("ReinforceBaseline, the block before the fast one: 8 episodes, lin 3e-3, critic 1e-2", "reinforce_baseline"),
             ("ReinforceBaseline, 4 episodes, constant 5e-3, critic 1e-2", "reinforce_baseline-ep4-lr5e-3"),
         ),
     ),
@@ -267,7 +267,7 @@ TABLES: tuple[Table, ...] = (
         "CartPole-v1",
         "CartPole-v1",
         (
-            ("shipped: RL-Zoo's TRPO settings with `cg_damping=0.1`", "tnpg"),
+            ("the block before the fast one: RL-Zoo's TRPO settings with `cg_damping=0.1`", "tnpg"),
             ("RL-Zoo's TRPO settings (`cg_damping=0.001`)", "tnpg-damping0.001"),
         ),
     ),
@@ -382,7 +382,7 @@ TABLES: tuple[Table, ...] = (
     ),
     *(
         Table(
-            "README.md",
+            "docs/experiments.md",
             env,
             env,
             (

@@ -80,15 +80,15 @@ def test_check_fails_naming_the_table_of_a_changed_run(copy_root: Path, capsys: 
     assert changed_tables(err) == {"docs/reinforce.md: table <!-- results:CartPole-v1 -->"}
     assert "-| Reinforce, 8 episodes, constant 2e-3 |" in err  # the diff of the row
 
-    # A shipped config's run: its README table and the across-env summaries it enters (where their numbers move)
+    # A shipped config's run: its experiment-log table and the across-env summaries it enters (where their numbers move)
     change_run(runs_dir / "tnpg_Pendulum-v1_0.json")
     status, _, err = run_report(capsys, *args)
     assert status == 1
     named = changed_tables(err)
-    assert "README.md: table <!-- results:classic-control -->" in named
+    assert "docs/experiments.md: table <!-- results:classic-control -->" in named
     across_envs = {f"docs/results.md: table <!-- results:{marker} -->" for marker in ("aggregate", "improvement")}
     assert named - {"docs/reinforce.md: table <!-- results:CartPole-v1 -->"} - across_envs == {
-        "README.md: table <!-- results:classic-control -->",
+        "docs/experiments.md: table <!-- results:classic-control -->",
         "docs/reinforce.md: table <!-- results:Pendulum-v1 -->",  # TNPG's row beside the example's sweep
     }
 
@@ -102,12 +102,12 @@ def test_report_is_deterministic(capsys: pytest.CaptureFixture):
 
 
 def test_missing_and_unknown_markers_are_errors(copy_root: Path, capsys: pytest.CaptureFixture):
-    readme = copy_root / "README.md"
+    readme = copy_root / "docs" / "experiments.md"
     readme.write_text(readme.read_text().replace("<!-- results:CartPole-v1 -->", "<!-- results:CartPole-v0 -->", 1))
     status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
     assert status == 1
-    assert "README.md: no table is defined for the markers ['CartPole-v0'] (report.py's TABLES)" in err
-    assert "README.md: the markers ['CartPole-v1'] are missing" in err
+    assert "docs/experiments.md: no table is defined for the markers ['CartPole-v0'] (report.py's TABLES)" in err
+    assert "docs/experiments.md: the markers ['CartPole-v1'] are missing" in err
 
 
 def test_row_without_runs_is_an_error(copy_root: Path, capsys: pytest.CaptureFixture):
@@ -239,7 +239,7 @@ def changed_facts(err: str) -> set[str]:
 
 
 def test_fact_is_rewritten_from_the_stored_runs(copy_root: Path, capsys: pytest.CaptureFixture):
-    readme = copy_root / "README.md"
+    readme = copy_root / "docs" / "experiments.md"
     written = fact_text(readme, "walker-tnpg-final-median")
     text = readme.read_text()
     readme.write_text(
@@ -247,7 +247,7 @@ def test_fact_is_rewritten_from_the_stored_runs(copy_root: Path, capsys: pytest.
     )
     status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
     assert status == 1
-    fact = "README.md: fact <!-- fact:walker-tnpg-final-median --> differs from the stored runs"
+    fact = "docs/experiments.md: fact <!-- fact:walker-tnpg-final-median --> differs from the stored runs"
     assert f"{fact}: walker-tnpg-final-median: '4000' -> '{written}'" in err
     assert run_report(capsys, "--root", str(copy_root), *REPS, "--no-figures")[0] == 0
     assert readme.read_text() == text
@@ -260,7 +260,7 @@ def test_check_fails_naming_the_facts_of_a_changed_run(copy_root: Path, capsys: 
     status, _, err = run_report(capsys, *args)
     assert status == 1
     facts = changed_facts(err)
-    assert "README.md: fact <!-- fact:walker-tnpg-final-median -->" in facts
+    assert "docs/experiments.md: fact <!-- fact:walker-tnpg-final-median -->" in facts
     assert "docs/tnpg.md: fact <!-- fact:walker-tnpg-final -->" in facts
     assert "walker-tnpg-final: '4178 [3916, 4721]' -> " in err
     assert all("Walker2d" in line or "walker" in line or "mujoco" in line for line in facts)
@@ -352,8 +352,11 @@ def test_time_to_solve_runs_load(tmp_path: Path):
     )
 
 
-def test_check_refuses_a_shipped_block_without_held_out_runs_and_a_stale_shipped_label(tmp_path: Path):
+def test_check_refuses_a_shipped_block_without_held_out_runs_and_a_stale_shipped_label(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     report_shipped = pytest.importorskip("report_shipped")
+    monkeypatch.setattr(report_shipped, "SHIPPED", {"chosen_on": {"reinforce": {"CartPole-v1": "0-4"}}})
     shipped = run_zoo.config_block("reinforce", "CartPole-v1")
     stored_run(tmp_path, "reinforce", 0, [[5000, 500.0]], shipped)  # a tuning seed of the block (0-4)
     stored_run(tmp_path, "reinforce-old", 12, [[5000, 500.0]], {**shipped, "learning_rate": 0.5})
