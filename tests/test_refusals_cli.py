@@ -99,10 +99,7 @@ def test_accepted_keys_listed_for_an_unknown_key_exclude_the_flag_keys(tmp_path,
             ["TDActorCritic refuses", "betta"],
         ),
         # A setting from the config is named with its file and how to change it
-        (
-            ["--algo", "reinforce", "-params", "n_steps:256"],
-            ["n_episodes=8 comes from", "unset it with -params n_episodes:None"],
-        ),
+        (["--algo", "reinforce", "-params", "n_steps:256"], ["comes from", "unset it with -params n_episodes:None"]),
         # Keys RL-Zoo consumes itself
         (["--algo", "reinforce", "-params", "n_envs:0"], ["n_envs=0 from --hyperparams: must be a whole number >= 1"]),
         (["--algo", "reinforce", "-params", "n_envs:1.5"], ["n_envs=1.5 from --hyperparams"]),
@@ -249,7 +246,7 @@ def test_good_command_lines_pass(tmp_path, monkeypatch):
         ["--algo", "reinforce", "--seed", "-1", "--device", "cpu", "--log-interval", "-2", "--eval-freq", "-1"],
         ["--algo", "reinforce", "--eval-freq", "100", "--eval-episodes", "2", "--n-eval-envs", "2"],
         ["--algo", "reinforce", "-params", "n_envs:2", "n_episodes:2", "--env-kwargs", "max_episode_steps:50"],
-        ["--algo", "reinforce_baseline", "-params", "policy_kwargs:dict(net_arch=dict(pi=[8], vf=[8]))"],
+        ["--algo", "reinforce_baseline", "-params", "baseline:'value'", "policy_kwargs:dict(net_arch=dict(pi=[8], vf=[8]))"],
         ["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'lin_0.03_0.01'", "normalize:True"],
         ["--algo", "td_actor_critic", "-tb", str(tmp_path / "tb"), "-f", str(tmp_path / "new" / "logs")],
         ["--algo", "reinforce", "-optimize", "--n-trials", "2", "--storage", "s.log", "--study-name", "s"],
@@ -261,8 +258,10 @@ def test_good_command_lines_pass(tmp_path, monkeypatch):
 def trained(tmp_path_factory) -> Path:
     """A log folder with one short reinforce run on CartPole-v1 (monitor file, two evaluations, final model)."""
     folder = tmp_path_factory.mktemp("trained") / "logs"
+    conf_file = folder.parent / "reinforce.yml"
+    conf_file.write_text(yaml.safe_dump({"CartPole-v1": dict(n_timesteps=64, policy="MlpPolicy", n_episodes=2)}))
     args = ["--algo", "reinforce", "-n", "64", "--eval-freq", "32", "--eval-episodes", "1", "--seed", "0", "--verbose", "0"]
-    main(["train", *args, "--env-kwargs", "max_episode_steps:8", "-params", "n_episodes:2", "-f", str(folder)])
+    main(["train", *args, "--env-kwargs", "max_episode_steps:8", "--conf-file", str(conf_file), "-f", str(folder)])
     assert (folder / "reinforce/CartPole-v1_1/CartPole-v1.zip").is_file()
     return folder
 

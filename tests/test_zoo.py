@@ -291,7 +291,8 @@ def test_shipped_setting_in_the_way_is_named(tmp_path, monkeypatch):
         main(["train", "--algo", "reinforce", "--env", "CartPole-v1", "-params", "n_steps:256", "-f", "logs"])
     message = str(error.value)
     assert message.startswith("sb3-pg train: error: ") and "Conflicting batch settings" in message
-    assert f"n_episodes=8 comes from {config_path('reinforce')} (block 'CartPole-v1')" in message
+    n_episodes = load_config("reinforce")["CartPole-v1"]["n_episodes"]
+    assert f"n_episodes={n_episodes} comes from {config_path('reinforce')} (block 'CartPole-v1')" in message
     assert "unset it with -params n_episodes:None" in message
     assert not (tmp_path / "logs").exists()
     # None arrives as None (RL-Zoo evaluates the values as Python) and the check accepts it

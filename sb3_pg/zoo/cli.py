@@ -436,8 +436,11 @@ def check_model(ns: argparse.Namespace, algo_class: type[Any], block: dict[str, 
             model = algo_class(env=env, verbose=0, device="cpu", **{**kwargs, **peaks})
             del model
             if ns.trained_agent:
+                # As RL-Zoo continues a run (its _load_pretrained_agent): the settings other than the policy's are set
+                # on the loaded model
+                loaded = {key: value for key, value in kwargs.items() if key not in ("policy", "policy_kwargs")}
                 try:
-                    algo_class.load(ns.trained_agent, env=env, device="cpu")
+                    algo_class.load(ns.trained_agent, env=env, device="cpu", **loaded)
                 except Exception as error:
                     raise ConfigError(f"--trained-agent (-i) {ns.trained_agent}: cannot continue from it: {error}") from error
         except ConfigError:
