@@ -8,7 +8,6 @@ formats of the tables and facts.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,6 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = "benchmarks/results/zoo"
@@ -202,22 +200,18 @@ def budget(value: float) -> str:
     return steps(float(f"{value:.2g}"))
 
 
-RANGE = re.compile(r"^(?P<median>\S+) \[(?P<low>\S+), (?P<high>\S+)\]$")
-
-
-def median_range(text: str, count: int, fmt: Callable[[float], str]) -> str:
+def spread(values: list[float], fmt: Callable[[float], str]) -> str:
     """
-    Re-format run_zoo's "median [min, max]" (``common.median_range``), the value alone where there is one.
+    The one cell format of a statistic over seeds: "median [min, max]", the value alone for one value, "-" for none.
 
-    :param text: "median [min, max]" or "-"
-    :param count: how many values it summarises
+    :param values: the values (one per seed)
     :param fmt: the format of each number
     """
-    match = RANGE.match(text)
-    if match is None:
-        return text
-    median, low, high = (fmt(float(match[key])) for key in ("median", "low", "high"))
-    return median if count == 1 else f"{median} [{low}, {high}]"
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return fmt(values[0])
+    return f"{fmt(float(np.median(values)))} [{fmt(min(values))}, {fmt(max(values))}]"
 
 
 def final_episodes_mean(run: dict) -> float:
@@ -232,7 +226,7 @@ def final_model_cell(runs: list[dict]) -> str:
     """
     if any(not run.get("final_episodes") for run in runs):
         return "-"
-    return median_range(common.median_range([final_episodes_mean(run) for run in runs]), len(runs), number)
+    return spread([final_episodes_mean(run) for run in runs], number)
 
 
 def random_scores(path: Path) -> dict[str, dict]:

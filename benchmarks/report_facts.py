@@ -31,23 +31,19 @@ from report_common import (
     number,
     random_scores,
     rate,
+    spread,
     steps,
     tnpg_shipped,
 )
 from report_measurements import PROFILE_FILES
-from run_zoo import THRESHOLDS, summarize
+from run_zoo import THRESHOLDS
+from runs import curve_stats
 
 # Numbers quoted in the prose around the tables: ``<!-- fact:KEY -->TEXT<!-- /fact -->`` in README.md and docs/*.md,
 # TEXT written by ``FACTS[KEY]`` from the stored runs (``Runs``) and the stored measurements' folder. Keys start with a
 # lower-case letter or a digit (so that a page can name the form itself, ``fact:KEY``); TEXT holds no "<"
 FACT = re.compile(r"<!-- fact:(?P<key>[a-z0-9][^ <>]*) -->(?P<body>[^<]*)<!-- /fact -->")
 FactFn = Callable[[Runs, Path], str]
-# A run's value per column, over its evaluation curve (run_zoo's ``summarize``)
-SEED_VALUES: dict[str, Callable[[dict], float]] = {
-    "final": final_eval,
-    "max": lambda run: max(value for _, value in run["curve"]),
-    "curve_mean": lambda run: float(np.mean([value for _, value in run["curve"]])),
-}
 
 
 def run_group(runs: Runs, run: str, env: str, seeds: Sequence[int] | None = None) -> list[dict]:
@@ -83,19 +79,16 @@ def run_fact(
 
     def fact(runs: Runs, results_dir: Path) -> str:
         group = run_group(runs, run, env, seeds)
-        threshold = THRESHOLDS[env]
+        stats = [curve_stats(r["curve"], THRESHOLDS[env]) for r in group]
         if column == "reached":
-            reached, count = summarize(group, threshold)["reached"].split("/")
-            return f"{reached} of {count}" if stat == "of" else f"{reached}/{count}"
+            reached = sum(not np.isnan(stat["steps"]) for stat in stats)
+            return f"{reached} of {len(group)}" if stat == "of" else f"{reached}/{len(group)}"
         fmt: Callable[[float], str] = steps if column == "steps" else lambda value: number(value, digits)
-        if column == "steps":
-            values = [float(step) for r in group if (step := first_reaching(r["curve"], threshold)) is not None]
-        else:
-            values = [SEED_VALUES[column](r) for r in group]
-        if stat == "cell" and len(values) > 1:
-            return f"{fmt(statistics.median(values))} [{fmt(min(values))}, {fmt(max(values))}]"
+        values = [value[column] for value in stats if not np.isnan(value[column])]
+        if stat == "cell":
+            return spread(values, fmt)
         statistics_: dict[str, Callable[[list[float]], float]] = {"median": statistics.median, "min": min, "max": max}
-        return fmt(statistics_.get(stat, min)(values))  # "cell" of one value: the value
+        return fmt(statistics_[stat](values))
 
     return fact
 
@@ -266,7 +259,9 @@ def mann_whitney_fact(run: str, other: str, env: str, column: str, alternative: 
     def fact(runs: Runs, results_dir: Path) -> str:
         from scipy import stats
 
-        x, y = ([SEED_VALUES[column](r) for r in run_group(runs, name, env)] for name in (run, other))
+        x, y = (
+            [curve_stats(r["curve"], THRESHOLDS[env])[column] for r in run_group(runs, name, env)] for name in (run, other)
+        )
         return f"{stats.mannwhitneyu(x, y, alternative=alternative).pvalue:.2g}"
 
     return fact
@@ -837,7 +832,7 @@ FACTS: dict[str, FactFn] = {
     ),
     "pendulum-rb-example-best-max": lambda runs, results_dir: number(
         max(
-            SEED_VALUES["max"](run)
+            max(value for _, value in run["curve"])
             for (name, env), group in runs.items()
             if env == "Pendulum-v1" and name.startswith("reinforce_baseline-example")
             for run in group

@@ -1,8 +1,9 @@
 """
 The results tables of ``benchmarks/report.py``: a table's spec (``Table``, ``Row``, the columns and their ``HEADERS``)
-and its Markdown from the stored runs (``render_table``: run_zoo's summary and the IQM of the final evaluations of each
-row), and the across-env summaries of docs/results.md (scores normalised per env over each ``Aggregate``, their IQM, the
-probability of improvement of each of ours over its counterpart). The tables themselves, ``TABLES``, are in report.py.
+and its Markdown from the stored runs (``render_table``: each run's ``runs.curve_stats``, and the IQM of the final
+evaluations of each row), and the across-env summaries of docs/results.md (scores normalised per env over each
+``Aggregate``, their IQM, the probability of improvement of each of ours over its counterpart). The tables
+themselves, ``TABLES``, are in report.py.
 """
 
 from __future__ import annotations
@@ -24,13 +25,14 @@ from report_common import (
     final_model_cell,
     interval_estimate,
     iqm_estimate,
-    median_range,
     number,
     rate,
     seed_span,
+    spread,
     steps,
 )
-from run_zoo import THRESHOLDS, summarize
+from run_zoo import THRESHOLDS
+from runs import curve_stats
 
 # Columns of a table (the key of each cell); headers take the env's threshold in single-env tables
 README_COLUMNS = ("budget", "reached", "steps", "final", "max", "curve_mean", "iqm")
@@ -133,15 +135,13 @@ def cells(runs: list[dict], env: str, columns: Sequence[str]) -> list[str]:
     :param env: their env
     :param columns: the cells to give (keys of ``HEADERS``)
     """
-    summary = summarize(runs, THRESHOLDS[env])
-    n_reached = int(summary["reached"].split("/")[0])
+    stats = [curve_stats(run["curve"], THRESHOLDS[env]) for run in runs]
+    reached = [stat["steps"] for stat in stats if not np.isnan(stat["steps"])]
     values = {
-        "budget": budget(summary["budget"]),
-        "reached": summary["reached"],
-        "steps": median_range(summary["steps"], n_reached, steps),
-        "final": median_range(summary["final"], len(runs), number),
-        "max": median_range(summary["max"], len(runs), number),
-        "curve_mean": median_range(summary["curve_mean"], len(runs), number),
+        "budget": budget(max(stat["last_step"] for stat in stats)),
+        "reached": f"{len(reached)}/{len(runs)}",
+        "steps": spread(reached, steps),
+        **{column: spread([stat[column] for stat in stats], number) for column in ("final", "max", "curve_mean")},
     }
     for column, fmt in (("steps_per_s", rate), ("s_per_update", "{:.3f}".format)):
         if column in columns:

@@ -59,7 +59,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from common import first_reaching, median_range
 
 # The envs and their solved thresholds (data: benchmarks/results/envs.json)
 THRESHOLDS = {
@@ -323,16 +322,18 @@ def final_evaluation(algo: str, env_id: str, run_dir: Path, seed: int, n_episode
 
 
 def summarize(runs: list[dict], threshold: float) -> dict:
-    firsts = [first_reaching(run["curve"], threshold) for run in runs]
-    reached = [float(step) for step in firsts if step is not None]
+    """A row of the summary: each statistic over the runs (seeds) as median [min, max] (``runs.curve_stats``)."""
+    from report_common import number, spread
+    from runs import curve_stats
+
+    stats = [curve_stats(run["curve"], threshold) for run in runs]
+    reached = [stat["steps"] for stat in stats if not np.isnan(stat["steps"])]
     return {
         "reached": f"{len(reached)}/{len(runs)}",
-        "steps": median_range(reached, "{:.0f}"),
-        "final": median_range([float(np.mean([v for _, v in run["curve"][-3:]])) for run in runs]),
-        "max": median_range([max(v for _, v in run["curve"]) for run in runs]),
-        "curve_mean": median_range([float(np.mean([v for _, v in run["curve"]])) for run in runs]),
-        "seconds": median_range([run["seconds"] for run in runs], "{:.0f}"),
-        "budget": max(run["curve"][-1][0] for run in runs),
+        "steps": spread(reached, "{:.0f}".format),
+        **{key: spread([stat[key] for stat in stats], number) for key in ("final", "max", "curve_mean")},
+        "seconds": spread([run["seconds"] for run in runs], "{:.0f}".format),
+        "budget": int(max(stat["last_step"] for stat in stats)),
     }
 
 

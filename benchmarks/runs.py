@@ -102,11 +102,26 @@ def shipped_config(algo: str, env_id: str) -> str | None:
     return canonical_config(algo, block, int(float(block["n_timesteps"]))) if block else None
 
 
+def curve_stats(curve: list, threshold: float) -> dict[str, float]:
+    """
+    A run's statistics over its evaluation curve, the one place they are computed: ``final`` (mean of the last 3
+    evaluations), ``max``, ``curve_mean``, ``steps`` (the first evaluation step at or above ``threshold``; NaN if
+    none) and ``last_step`` (the last evaluation's step).
+    """
+    values = np.array([value for _, value in curve], dtype=float)
+    steps = next((step for step, value in curve if value >= threshold), np.nan)
+    return {
+        "final": float(values[-3:].mean()),
+        "max": float(values.max()),
+        "curve_mean": float(values.mean()),
+        "steps": float(steps),
+        "last_step": float(curve[-1][0]),
+    }
+
+
 def run_row(name: str, run: dict) -> dict[str, Any]:
     """One row of the table: a stored run's keys and its statistics."""
-    values = np.array([value for _, value in run["curve"]], dtype=float)
-    threshold = ENVS[run["env"]]["threshold"]
-    steps = next((step for step, value in run["curve"] if value >= threshold), np.nan)
+    stats = curve_stats(run["curve"], ENVS[run["env"]]["threshold"])
     budget = run_budget(run)
     config = canonical_config(run["algo"], run["hyperparams"], budget)
     final_episodes = run.get("final_episodes")
@@ -119,11 +134,8 @@ def run_row(name: str, run: dict) -> dict[str, Any]:
         "budget": budget,
         "config": config,
         "shipped": config == shipped_config(run["algo"], run["env"]),
-        "final": float(values[-3:].mean()),
-        "max": float(values.max()),
-        "curve_mean": float(values.mean()),
-        "steps": float(steps),
-        "reached": not np.isnan(steps),
+        **{key: stats[key] for key in ("final", "max", "curve_mean", "steps")},
+        "reached": not np.isnan(stats["steps"]),
         "final100": float(np.mean(final_episodes)) if final_episodes else np.nan,
         "seconds": float(run["seconds"]),
         "host": (run.get("machine") or {}).get("host", ""),

@@ -19,8 +19,8 @@ REPS = ["--reps", "100"]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 report = pytest.importorskip("report", reason="benchmarks/report.py needs rliable (pip install -e '.[test]')")
 # The modules report.py imports (benchmarks/report_*.py) and run_zoo's summary, which the tables use
-report_common, report_facts, report_measurements, run_zoo = (
-    pytest.importorskip(name) for name in ("report_common", "report_facts", "report_measurements", "run_zoo")
+report_common, report_facts, report_measurements, run_zoo, runs_table = (
+    pytest.importorskip(name) for name in ("report_common", "report_facts", "report_measurements", "run_zoo", "runs")
 )
 
 
@@ -152,12 +152,15 @@ def test_placeholder_table_appears_with_its_marker_and_runs(
 
 
 def test_final_eval_and_summary_agree():
-    """The IQM's per-run final evaluation is run_zoo's "final": the medians agree."""
+    """The IQM's per-run final evaluation is the tables' "final" (``runs.curve_stats``, the one place it is computed)."""
     runs = report_common.load_runs(ROOT / report_common.RUNS_DIR)
     for (name, env), group in runs.items():
+        for run in group:
+            stats = runs_table.curve_stats(run["curve"], run_zoo.THRESHOLDS[env])
+            assert report_common.final_eval(run) == stats["final"], (name, env)
         summary = run_zoo.summarize(group, run_zoo.THRESHOLDS[env])
         median = float(np.median([report_common.final_eval(run) for run in group]))
-        assert summary["final"].split(" ")[0] == f"{median:.1f}", (name, env)
+        assert summary["final"].split(" ")[0] == report_common.number(median), (name, env)
 
 
 def test_final_model_column_is_the_median_of_its_runs_100_episode_means():
@@ -184,9 +187,9 @@ def test_number_formats():
     assert report_common.steps(49_920) == "49.9k"
     assert report_common.budget(499_200) == "500k"
     assert report_common.budget(1_003_392) == "1M"
-    assert report_common.median_range("30000 [15000, 40000]", 5, report_common.steps) == "30k [15k, 40k]"
-    assert report_common.median_range("70000 [70000, 70000]", 1, report_common.steps) == "70k"
-    assert report_common.median_range("-", 0, report_common.steps) == "-"
+    assert report_common.spread([15_000, 30_000, 40_000, 20_000, 35_000], report_common.steps) == "30k [15k, 40k]"
+    assert report_common.spread([70_000], report_common.steps) == "70k"
+    assert report_common.spread([], report_common.steps) == "-"
 
 
 def test_a_row_label_names_its_runs_seeds():
@@ -277,7 +280,6 @@ def test_unknown_and_unused_facts_are_errors(copy_root: Path, capsys: pytest.Cap
 
 # --- The table of runs (benchmarks/runs.py) and the migration of runs stored without hyperparams ----------------
 
-runs_table = pytest.importorskip("runs")
 migrate_runs = pytest.importorskip("migrate_runs")
 
 
