@@ -32,9 +32,7 @@ def test_reject_kl_factor_below_one_is_refused():
 
 @pytest.mark.parametrize("target_kl", [1e3, 1e30])
 def test_a_target_kl_beyond_the_quadratic_model_is_refused(target_kl):
-    with pytest.raises(
-        ValueError, match=re.escape(f"target_kl={target_kl!r} is above 1.0: the step is sized")
-    ):
+    with pytest.raises(ValueError, match=re.escape(f"target_kl={target_kl!r} is above 1.0: the step is sized")):
         TNPG("MlpPolicy", "CartPole-v1", target_kl=target_kl)
 
 
@@ -122,3 +120,24 @@ def test_a_never_ending_episode_warns_with_the_memory_it_will_take_and_stops_at_
     # 36 x 36 x 3 bytes per step, 200 steps: 0.74 MiB, printed as 1
     with pytest.warns(UserWarning, match=r"observations alone take about 1 MiB"), pytest.raises(ValueError, match="ran 201"):
         model.learn(100)
+
+
+def test_one_episode_batches_of_the_episode_return_cannot_be_standardised():
+    with pytest.raises(ValueError, match="every step of a one-episode batch has the same return"):
+        Reinforce("MlpPolicy", "CartPole-v1", n_episodes=1, return_type="episode", normalize_advantage=True)
+
+
+def test_a_batch_of_equal_advantages_standardises_to_exact_zeros():
+    """With n_steps batches a batch can still hold one episode: its equal returns must move nothing (float32 rounding
+    of the mean, divided by a standard deviation of the same size, gave steps of order one)."""
+    model = Reinforce("MlpPolicy", "CartPole-v1", n_steps=10, return_type="episode", normalize_advantage=True, seed=0)
+    before = [param.detach().clone() for param in model.policy.parameters()]
+    model.learn(300)
+    for param, old in zip(model.policy.parameters(), before):
+        assert th.equal(param.detach(), old)
+
+
+@pytest.mark.parametrize("algo", [Reinforce, ReinforceBaseline, TDActorCritic, TNPG])
+def test_a_zero_learning_rate_is_warned_about(algo):
+    with pytest.warns(UserWarning, match="learning_rate=0, the parameters it sets will not change"):
+        algo("MlpPolicy", "CartPole-v1", learning_rate=0.0)

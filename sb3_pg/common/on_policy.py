@@ -1,5 +1,6 @@
 """The shared base of sb3_pg's four algorithms: what all of them do, once."""
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -70,6 +71,8 @@ class PolicyGradientAlgorithm(OnPolicyAlgorithm):
         device: th.device | str,
     ):
         check_step_size("learning_rate", learning_rate)
+        if not callable(learning_rate) and learning_rate == 0:
+            warnings.warn(f"{type(self).__name__}: learning_rate=0, the parameters it sets will not change", UserWarning)
         check_entropy_coef(ent_coef)
         warn_if_cuda_unavailable(device)
         super().__init__(

@@ -20,12 +20,15 @@ def standardize(values: ArrayOrTensor) -> ArrayOrTensor:
     """
     Zero mean and unit standard deviation over the batch: ``(x - mean) / (std + 1e-8)``, as SB3's A2C and PPO
     standardise their advantages. The standard deviation is that of the array's library: numpy's ``std`` divides by n,
-    torch's by n - 1.
+    torch's by n - 1. Computed in float64, so that a batch of equal values gives exact zeros (in float32 the mean's
+    rounding error, divided by a standard deviation of the same size, gives values of order 1: random steps).
 
     :param values: Advantages (or returns) of the batch, a numpy array or a tensor
-    :return: The standardised values, of the same type
+    :return: The standardised values, of the same type and dtype
     """
-    return (values - values.mean()) / (values.std() + 1e-8)
+    wide = values.astype(np.float64) if isinstance(values, np.ndarray) else values.double()
+    standardized = (wide - wide.mean()) / (wide.std() + 1e-8)
+    return standardized.astype(values.dtype) if isinstance(standardized, np.ndarray) else standardized.to(values.dtype)
 
 
 def approx_kl(log_ratio: th.Tensor) -> th.Tensor:

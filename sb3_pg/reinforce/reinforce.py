@@ -133,6 +133,11 @@ class Reinforce(PolicyGradientAlgorithm):
                 "discount_gradient=True applies to return_type='reward_to_go': the episode return "
                 "G_0 = sum_t gamma^t r_t already gives an unbiased gradient of the discounted objective"
             )
+        if normalize_advantage and return_type == "episode" and n_episodes == 1:
+            raise ValueError(
+                "normalize_advantage=True with return_type='episode' and n_episodes=1: every step of a one-episode "
+                "batch has the same return G_0, which standardising turns into zeros (nothing would be learned)"
+            )
         check_unit_interval("gamma", gamma)
         check_max_grad_norm(max_grad_norm)
         super().__init__(
