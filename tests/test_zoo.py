@@ -348,7 +348,11 @@ def test_cli_train_uses_shipped_config(algo, tmp_path):
 
 @pytest.mark.slow
 def test_cli_enjoy_and_resume(tmp_path):
-    run_cli(train_args("reinforce", "CartPole-v1", 500, "--seed", "0", "--save-freq", "200"), tmp_path)
+    # One env, so that the checkpoints fall on the steps asked for (the shipped block's 64 envs save every 64 steps)
+    conf_file = tmp_path / "reinforce.yml"
+    conf_file.write_text(yaml.safe_dump({"CartPole-v1": dict(n_timesteps=500, policy="MlpPolicy", n_episodes=8)}))
+    conf = ["--conf-file", str(conf_file)]
+    run_cli(train_args("reinforce", "CartPole-v1", 500, "--seed", "0", "--save-freq", "200", *conf), tmp_path)
     first = tmp_path / "logs/reinforce/CartPole-v1_1"
     assert (first / "rl_model_200_steps.zip").is_file()
     enjoy = ["enjoy", "--algo", "reinforce", "--env", "CartPole-v1", "-f", "logs", "--no-render", "-n", "300"]
@@ -359,7 +363,7 @@ def test_cli_enjoy_and_resume(tmp_path):
     # loaded one (a fresh model would start from other weights)
     final = Reinforce.load(first / "CartPole-v1.zip")
     resume = ["--seed", "7", "-i", str(first / "CartPole-v1.zip"), "-params", "learning_rate:0.0"]
-    run_cli(train_args("reinforce", "CartPole-v1", 200, *resume), tmp_path)
+    run_cli(train_args("reinforce", "CartPole-v1", 200, *resume, *conf), tmp_path)
     resumed = Reinforce.load(tmp_path / "logs/reinforce/CartPole-v1_2/CartPole-v1.zip")
     assert resumed.num_timesteps >= 200
     for name, value in final.policy.state_dict().items():
@@ -456,7 +460,11 @@ def check_metrics_reach_wandb(summary: dict, scalars: dict[str, dict[int, float]
 def test_cli_track_logs_our_metrics_to_wandb(tmp_path):
     keys = ["train/policy_loss", "train/value_loss", "train/grad_norm", "train/approx_kl", "rollout/discarded_steps"]
     # 600 steps: three updates, so that W&B has taken in a step with every metric before the run finishes
-    track = ["--seed", "0", "--track", "--wandb-project-name", "pg"]
+    # The value baseline (train/value_loss) and one env with 8 episodes per update: its own config, not the shipped one
+    conf_file = tmp_path / "reinforce_baseline.yml"
+    block = dict(n_timesteps=600, policy="MlpPolicy", n_episodes=8, baseline="value", critic_learning_rate=1e-2)
+    conf_file.write_text(yaml.safe_dump({"CartPole-v1": block}))
+    track = ["--seed", "0", "--track", "--wandb-project-name", "pg", "--conf-file", str(conf_file)]
     summary = run_tracked(["sb3_pg.zoo", *train_args("reinforce_baseline", "CartPole-v1", 600, *track)], keys, tmp_path)
     assert len(list(tmp_path.glob("wandb/offline-run-*"))) == 1
     # RL-Zoo's --track: SB3 logs to TensorBoard under runs/, W&B syncs it
