@@ -369,3 +369,10 @@ def test_a_schedule_is_checked_where_it_is_largest(tmp_path, monkeypatch):
     # Decaying to 0 (RL-Zoo's 'lin_<start>') is fine
     args = ["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'lin_0.03'"]
     assert check_train_arguments(args)[: len(args)] == args
+
+
+def test_rl_zoo_s_algorithms_get_the_env_check(tmp_path, monkeypatch):
+    message = refusal(["--algo", "ppo", "--env-kwargs", "gravity:3"], tmp_path, monkeypatch)
+    assert "the env CartPole-v1 cannot be built as configured: TypeError" in message
+    register()
+    assert check_train_arguments(["--algo", "a2c", "--env", "CartPole-v1"]) == ["--algo", "a2c", "--env", "CartPole-v1"]

@@ -11,8 +11,8 @@ algorithms (``ppo``, ``a2c``, ``trpo``, ...) keep RL-Zoo's configs, so one comma
 Before training, the command line is checked and a problem stops it with one ``sb3-pg train: error:`` line:
 an unknown algo or env, a missing block (and no ``default:``), a key the algorithm does not accept (or one that
 RL-Zoo sets from its own flag, such as ``seed``), a flag value RL-Zoo would accept and then fail on or ignore
-(``--log-interval 0``, ``--eval-episodes 0``, ``--trial-id`` without ``--storage``, ...). For our algorithms, the
-env is then built as RL-Zoo builds it (wrappers, ``n_envs``, ``--env-kwargs``) and the model constructed on it with
+(``--log-interval 0``, ``--eval-episodes 0``, ``--trial-id`` without ``--storage``, ...). The env is then built as
+RL-Zoo builds it (wrappers, ``n_envs``, ``--env-kwargs``) and, for our algorithms, the model constructed on it with
 the resolved hyperparameters (config block and ``-params``), so that every value the algorithm refuses stops the
 command here, before RL-Zoo creates its log folder. ``enjoy``, ``record_video``, ``record_training`` and the plot
 commands are checked the same way: the trained agent or the runs they read exist, and their flags would do something.
@@ -381,7 +381,9 @@ def _notes(error: Exception, hyperparams: dict[str, Any], where: dict[str, str],
     return "".join(notes)
 
 
-def check_model(ns: argparse.Namespace, algo_class: type[Any], block: dict[str, Any], block_source: str) -> None:
+def check_model(
+    ns: argparse.Namespace, algo_class: type[Any], block: dict[str, Any], block_source: str, construct: bool = True
+) -> None:
     """
     Build the env as RL-Zoo will (its ``ExperimentManager``: wrappers, ``n_envs``, ``--env-kwargs``, normalisation,
     frame stacking) and construct the model on it with the resolved hyperparameters, so that whatever the env or the
@@ -389,9 +391,11 @@ def check_model(ns: argparse.Namespace, algo_class: type[Any], block: dict[str, 
     is written (no log folder, no monitor file).
 
     :param ns: RL-Zoo's parsed ``train`` arguments
-    :param algo_class: One of our algorithms
+    :param algo_class: The algorithm
     :param block: The config block RL-Zoo reads
     :param block_source: Where the block comes from (file and block name, for the messages)
+    :param construct: Construct the model (ours); ``False``: only build the envs (RL-Zoo's algorithms, whose
+        constructors may allocate large replay buffers)
     :raises ConfigError: what the env or the algorithm refuses, with where each setting it names comes from
     """
     from rl_zoo3.exp_manager import ExperimentManager
@@ -433,9 +437,10 @@ def check_model(ns: argparse.Namespace, algo_class: type[Any], block: dict[str, 
                 f"the env {ns.env} cannot be built as configured: {type(error).__name__}: {error}{notes}"
             ) from error
         try:
-            model = algo_class(env=env, verbose=0, device="cpu", **{**kwargs, **peaks})
-            del model
-            if ns.trained_agent:
+            if construct:
+                model = algo_class(env=env, verbose=0, device="cpu", **{**kwargs, **peaks})
+                del model
+            if construct and ns.trained_agent:
                 # As RL-Zoo continues a run (its _load_pretrained_agent): the settings other than the policy's are set
                 # on the loaded model
                 loaded = {key: value for key, value in kwargs.items() if key not in ("policy", "policy_kwargs")}
@@ -501,8 +506,7 @@ def check_train_arguments(args: list[str]) -> list[str]:
         return args  # the constructor takes any keyword
     block_source = f"{conf_file} (block {block_name!r})"
     _check_keys(algo_class, [(key, block_source) for key in block] + [(key, "--hyperparams") for key in parsed.hyperparams])
-    if parsed.algo in ALGOS:
-        check_model(ns, algo_class, block, block_source)
+    check_model(ns, algo_class, block, block_source, construct=parsed.algo in ALGOS)
     for warning in budget_warnings(ns, {**block, **parsed.hyperparams}):
         print(f"sb3-pg train: warning: {warning}", file=sys.stderr)
     return args
