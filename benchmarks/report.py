@@ -109,13 +109,15 @@ RANDOM_SCORES_COMMAND = "python benchmarks/report.py --random-scores"
 # TNPG's MuJoCo rows: on Hopper-v5 and Walker2d-v5 the shipped block's target_kl decays (runs tnpg-kllin<kl>); the
 # runs of the constant target_kl before it stay as a labelled row
 TNPG_MUJOCO_ROWS = {
-    env: (("TNPG (sb3-pg), shipped config", "tnpg"),)
-    if env not in TNPG_DECAYING
-    else (
-        (f"TNPG (sb3-pg), shipped config (`target_kl` decaying from {kl})", f"tnpg-kllin{kl}"),
-        (f"TNPG (sb3-pg), constant `target_kl` {kl} (the block before)", "tnpg"),
+    env: (
+        (
+            (f"TNPG (sb3-pg), shipped config (`target_kl` decaying from {kl})", f"tnpg-kllin{kl}"),
+            (f"TNPG (sb3-pg), constant `target_kl` {kl} (the block before)", "tnpg"),
+        )
+        if env in TNPG_DECAYING
+        else (("TNPG (sb3-pg), shipped config", "tnpg"),)
     )
-    for env, kl in TNPG_TUNED_KL.items()
+    for env, kl in ((env, TNPG_TUNED_KL.get(env)) for env in MUJOCO_ENVS)
 }
 
 

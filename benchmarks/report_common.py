@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from runs import ENVS
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = "benchmarks/results/zoo"
@@ -25,8 +26,9 @@ BOOTSTRAP_REPS = 2000
 _reps = BOOTSTRAP_REPS  # the resamples in use (--reps)
 BOOTSTRAP_SEED = 0
 
-CLASSIC_ENVS = ("CartPole-v1", "Acrobot-v1", "Pendulum-v1", "MountainCarContinuous-v0", "LunarLander-v3")
-MUJOCO_ENVS = ("HalfCheetah-v5", "Hopper-v5", "Walker2d-v5")
+# The envs of each family, in the order of benchmarks/results/envs.json (data: adding an env is a line there)
+CLASSIC_ENVS = tuple(env for env, facts in ENVS.items() if facts["family"] == "classic")
+MUJOCO_ENVS = tuple(env for env, facts in ENVS.items() if facts["family"] == "mujoco")
 NAMES = {
     "reinforce": "Reinforce",
     "reinforce_baseline": "ReinforceBaseline",

@@ -378,7 +378,7 @@ P_VALUE = "{:.2f}".format
 PERCENT = lambda value: f"{100 * value:.0f}%"  # noqa: E731
 FRESH, TRAINED = "variance_CartPole-v1_fresh.json", "variance_CartPole-v1_trained.json"
 LL, AC, CP = "LunarLander-v3", "Acrobot-v1", "CartPole-v1"
-HC, HOP, WALK = MUJOCO_ENVS
+HC, HOP, WALK = "HalfCheetah-v5", "Hopper-v5", "Walker2d-v5"
 TD_PROFILE = ("profile_CartPole-v1_1env.json", ("algorithms", "TDActorCritic"))
 # (fact name, h200_throughput_<file>_<device>.json, algorithm) of the throughput runs on the GPU machine
 H200_PAIRS = (

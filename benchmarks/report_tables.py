@@ -119,7 +119,7 @@ class Aggregate:
 
 
 AGGREGATES = (
-    Aggregate("classic", "the five classic-control envs", CLASSIC_ENVS),
+    Aggregate("classic", "the classic-control envs", CLASSIC_ENVS),
     Aggregate("cartpole-acrobot", "CartPole-v1 and Acrobot-v1", ("CartPole-v1", "Acrobot-v1")),
     Aggregate("cartpole", "CartPole-v1", ("CartPole-v1",)),
 )
