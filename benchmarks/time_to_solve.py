@@ -60,13 +60,23 @@ EVAL_SEED_OFFSET = 10_000
 # The generated sections: README's held-out table and docs/speed.md's tuning log, each between its markers
 START_MARKER, END_MARKER = "<!-- time-to-solve:start -->", "<!-- time-to-solve:end -->"
 TUNING_START, TUNING_END = "<!-- time-to-solve-tuning:start -->", "<!-- time-to-solve-tuning:end -->"
-# The runs README's table reports (tag, env, algorithms in the table's order)
+# The runs README's tables report: tag, env, algorithms in the table's order, the command that made them
 REPORTED = [
     (
         "heldout",
         "CartPole-v1",
-        ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo", "tianshou_pg", "tianshou_a2c"],
-    )
+        ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"],
+        "python benchmarks/time_to_solve.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg "
+        "a2c ppo --seeds 100 101 102 103 104 105 106 107 108 109 --stop-when-solved a2c ppo --tag heldout",
+    ),
+    (
+        "heldout-tianshou",
+        "CartPole-v1",
+        ["tnpg", "a2c", "tianshou_pg", "tianshou_a2c"],
+        "python benchmarks/time_to_solve.py --env CartPole-v1 --algos tnpg a2c tianshou_pg tianshou_a2c --seeds 100 101 "
+        "102 103 104 -n 100000 --stop-when-solved a2c tianshou_pg tianshou_a2c --tag heldout-tianshou "
+        "--tianshou-python PYTHON_WITH_TIANSHOU",
+    ),
 ]
 NAMES = {
     "reinforce": "Reinforce",
@@ -666,7 +676,7 @@ def _median_range(values: list[float], fmt: str) -> str:
 def report_section(runs: Any) -> str:
     """The README's "Seconds to solve" section (between its markers) from the stored runs."""
     lines = []
-    for tag, env_id, algos in REPORTED:
+    for tag, env_id, algos, command in REPORTED:
         table = runs[(runs["tag"] == tag) & (runs["env"] == env_id)]
         if table.empty:
             continue
@@ -705,7 +715,8 @@ def report_section(runs: Any) -> str:
             held = "- (stopped when solved)" if stopped else f"{int((rows['last3_mean'] >= hold).sum())}/{len(rows)}"
             ratio = "-"
             if fastest_peer is not None and algo in medians and algo not in ("a2c", "ppo"):
-                ratio = f"{fastest_peer / medians[algo]:.1f}x faster"
+                speedup = fastest_peer / medians[algo]
+                ratio = f"{speedup:.1f}x faster" if speedup >= 1 else f"{1 / speedup:.1f}x slower"
             config = "shipped" if is_ours(algo) else "Tianshou's" if algo in TIANSHOU_SETTINGS else "RL-Zoo's"
             lines.append(
                 f"| {NAMES.get(algo, algo)} | {config} | {_median_range(list(solved['seconds']), '{:.1f}')} | "
@@ -719,9 +730,7 @@ def report_section(runs: Any) -> str:
             f"Machine: {machines[0]['processor']}, {machines[0]['cpus']} CPUs shared with other work (1-minute load "
             f"average {min(loads):.1f} to {max(loads):.1f} when the runs started), one torch thread, torch "
             f"{machines[0]['torch']}, SB3 {machines[0]['stable_baselines3']}. Timings on a shared machine are noisy: "
-            "compare within the table, whose runs were interleaved. Reproduce: "
-            f"`python benchmarks/time_to_solve.py --env {env_id} --algos {' '.join(algos)} --seeds "
-            f"{' '.join(str(s) for s in sorted(set(table['seed'])))} --stop-when-solved a2c ppo --tag {tag}`.",
+            f"compare within the table, whose runs were interleaved. Reproduce: `{command}`.",
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
@@ -750,7 +759,7 @@ def tuning_section(runs: Any) -> str:
     """docs/speed.md's tuning log: every stored try but the held-out runs and the early probes, grouped by algorithm."""
     import statistics
 
-    runs = runs[~runs["tag"].isin([tag for tag, _, _ in REPORTED]) & ~runs["tag"].str.startswith("probe-")]
+    runs = runs[~runs["tag"].isin([tag for tag, *_ in REPORTED]) & ~runs["tag"].str.startswith("probe-")]
     lines = [
         "| try (`--tag`) | algorithm | settings (besides the defaults; `vectorization_mode` on all of ours) | solved "
         "| held | seconds to solve, median [min, max] | env steps to solve (median) | of them discarded | machine |",
