@@ -89,7 +89,6 @@ class Reinforce(PolicyGradientAlgorithm):
     rollout_buffer: EpisodicRolloutBuffer | DictEpisodicRolloutBuffer
     # An actor-only policy; ReinforceBaseline's value baseline uses a SplitActorCriticPolicy
     policy: ActorPolicy | SplitActorCriticPolicy
-
     policy_base = (ActorPolicy, SplitActorCriticPolicy)
 
     def __init__(
