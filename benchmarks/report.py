@@ -13,11 +13,12 @@ stratified-bootstrap confidence interval (rliable; the bootstrap is seeded, so t
 
 The numbers quoted in the prose around the tables are written the same way, inline:
 
-    ... TNPG's median final evaluation (<!-- fact:halfcheetah-tnpg-final-median -->3885<!-- /fact -->) ...
+    ... TNPG's median final evaluation (<!-- fact:run:tnpg/HalfCheetah-v5/final/median/0 -->3885<!-- /fact -->) ...
 
-where ``FACTS`` (in ``report_facts.py``) maps each key to the small function that computes its text from the stored
-runs and files (a table cell's statistic of one row, a value of a stored measurement, a ratio, a test's p-value);
-``--check`` names the file and the key of a fact whose text differs.
+A key ``run:NAME/ENV/COLUMN/STAT/DIGITS[/SEEDS]`` names its runs and statistic itself (a table cell's statistic of
+one row: ``report_facts.run_fact``'s arguments); any other key is an entry of ``FACTS`` (in ``report_facts.py``), the
+small function that computes its text from the stored runs and files (a value of a stored measurement, a ratio, a
+test's p-value); ``--check`` names the file and the key of a fact whose text differs.
 
 docs/results.md gets the across-env summaries: scores normalised per env (a uniform random policy = 0, the env's
 threshold = 1; reference scores in ``benchmarks/results/random_scores.json``), their IQM with 95% CIs per algorithm,
@@ -764,7 +765,7 @@ def sync_files(root: Path, generated: dict[tuple[str, str], str | None], texts: 
             for marker, diff in differences(text, new).items():
                 failed.append(f"{name}: table <!-- results:{marker} --> differs from the stored runs\n{diff}")
             for line in fact_differences(text, new):
-                failed.append(f"{name}: fact <!-- fact:{line.split(':')[0]} --> differs from the stored runs: {line}")
+                failed.append(f"{name}: fact <!-- fact:{line.split(': ')[0]} --> differs from the stored runs: {line}")
         else:
             path.write_text(new)
             print(f"updated {name}")
@@ -811,7 +812,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     table = runs_table.load_runs(runs_dir)
     try:
         generated = blocks(runs, reference_path, table)
-        texts = fact_texts(runs, reference_path.parent)
+        pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+        used = {match["key"] for page in pages for match in FACT.finditer(page.read_text())}
+        texts = fact_texts(runs, reference_path.parent, used)
     except (ValueError, FileNotFoundError) as error:  # a row or fact without runs, a missing stored file
         print(error, file=sys.stderr)
         return 1

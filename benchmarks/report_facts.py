@@ -12,7 +12,7 @@ import json
 import re
 import statistics
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +90,24 @@ def run_fact(
         statistics_: dict[str, Callable[[list[float]], float]] = {"median": statistics.median, "min": min, "max": max}
         return fmt(statistics_[stat](values))
 
+    fact.key = f"run:{run}/{env}/{column}/{stat}/{digits}" + (f"/{','.join(map(str, seeds))}" if seeds else "")  # type: ignore[attr-defined]
     return fact
+
+
+# A fact that names its runs and statistic in its key, run_fact's arguments: ``run:NAME/ENV/COLUMN/STAT/DIGITS[/SEEDS]``
+# (``<!-- fact:run:tnpg-heldout/Acrobot-v1/reached/of/1 -->``), written in a page with no entry in FACTS
+RUN_KEY = re.compile(
+    r"^run:(?P<run>[^/]+)/(?P<env>[^/]+)/(?P<column>[^/]+)/(?P<stat>[^/]+)/(?P<digits>\d+)(?:/(?P<seeds>[\d,]+))?$"
+)
+
+
+def keyed_fact(key: str) -> FactFn | None:
+    """The fact a ``run:...`` key describes (``RUN_KEY``); None for another key."""
+    match = RUN_KEY.match(key)
+    if match is None:
+        return None
+    seeds = [int(seed) for seed in match["seeds"].split(",")] if match["seeds"] else None
+    return run_fact(match["run"], match["env"], match["column"], match["stat"], int(match["digits"]), seeds)
 
 
 def pooled_reached(run_names: Sequence[str], env: str) -> FactFn:
@@ -532,75 +549,19 @@ FACTS: dict[str, FactFn] = {
     ),
     "cartpole-tdac-amsgrad-lowest-fall": lowest_fall(("td_actor_critic-heldout-amsgrad",), ("td_actor_critic-amsgrad",)),
     # README.md, CartPole-v1 and classic control
-    "cartpole-reinforce-heldout-worst-final": run_fact("reinforce-heldout", CP, "final", "min", 0),
-    "cartpole-tnpg-heldout-seed14-max": run_fact("tnpg-heldout", CP, "max", "median", 0, seeds=(14,)),
-    "lunar-tnpg-reached": run_fact("tnpg", LL, "reached"),
-    "lunar-tnpg-reached-of": run_fact("tnpg", LL, "reached", "of"),
-    "lunar-tnpg-rlzoo-reached": run_fact("tnpg-rlzoo", LL, "reached"),
-    "lunar-trpo-reached": run_fact("trpo", LL, "reached"),
-    "lunar-a2c-reached": run_fact("a2c", LL, "reached"),
     "lunar-tnpg-vs-rlzoo-reached-p": fisher_fact("tnpg", "tnpg-rlzoo", LL),
-    "lunar-tnpg-final-median": run_fact("tnpg", LL, "final", "median"),
-    "lunar-tnpg-1M-final": run_fact("tnpg-1M", LL, "final"),
-    "lunar-ppo-final": run_fact("ppo", LL, "final"),
-    "lunar-ppo-final-min": run_fact("ppo", LL, "final", "min", 0),
-    "lunar-ppo-final-max": run_fact("ppo", LL, "final", "max", 0),
-    "lunar-ppo-steps-median": run_fact("ppo", LL, "steps", "median"),
-    "lunar-tnpg-heldout-reached-of": run_fact("tnpg-heldout", LL, "reached", "of"),
-    "lunar-tnpg-heldout-1M-final": run_fact("tnpg-heldout-1M", LL, "final"),
-    "lunar-tnpg-tune-kllin-final": run_fact("tnpg-tune-1M-kllin0.01", LL, "final"),
-    "lunar-tnpg-1M-seeds01-final": run_fact("tnpg-1M", LL, "final", seeds=(0, 1)),
-    "lunar-tnpg-tune-kllin-curve-mean": run_fact("tnpg-tune-1M-kllin0.01", LL, "curve_mean"),
-    "lunar-tnpg-1M-seeds01-curve-mean": run_fact("tnpg-1M", LL, "curve_mean", seeds=(0, 1)),
-    "lunar-tnpg-heldout-1M-reached-of": run_fact("tnpg-heldout-1M", LL, "reached", "of"),
     "lunar-tnpg-heldout-1M-above-200": final_above_fact("tnpg-heldout-1M", LL, 200),
-    "lunar-trpo-heldout-reached-of": run_fact("trpo-heldout", LL, "reached", "of"),
-    "lunar-trpo-heldout2-reached-of": run_fact("trpo-heldout2", LL, "reached", "of"),
-    "acrobot-rb-heldout-reached-of": run_fact("reinforce_baseline-heldout", AC, "reached", "of"),
     # MuJoCo (README.md, docs/tnpg.md, docs/reinforce_baseline.md)
-    "hopper-tnpg-max-median": run_fact("tnpg", HOP, "max", "median", 0),
-    "hopper-trpo-max-median": run_fact("trpo", HOP, "max", "median", 0),
-    "hopper-ppo-max": run_fact("ppo", HOP, "max", "cell", 0),
-    "hopper-tnpg-kllin-final-median": run_fact(tnpg_shipped(HOP), HOP, "final", "median", 0),
-    "hopper-tnpg-kllin-max-median": run_fact(tnpg_shipped(HOP), HOP, "max", "median", 0),
-    "hopper-ppo-reached": run_fact("ppo", HOP, "reached"),
-    "hopper-tnpg-final-median": run_fact("tnpg", HOP, "final", "median", 0),
-    "hopper-trpo-final-median": run_fact("trpo", HOP, "final", "median", 0),
-    "walker-tnpg-final-median": run_fact("tnpg", WALK, "final", "median", 0),
-    "walker-tnpg-kllin-final": run_fact(tnpg_shipped(WALK), WALK, "final", digits=0),
-    "halfcheetah-ppo-final": run_fact("ppo", HC, "final", digits=0),
-    "halfcheetah-ppo-max": run_fact("ppo", HC, "max", digits=0),
     "halfcheetah-ppo-seeds": lambda runs, results_dir: str(len(run_group(runs, "ppo", HC))),
-    "walker-ppo-final": run_fact("ppo", WALK, "final", digits=0),
-    "walker-ppo-max": run_fact("ppo", WALK, "max", digits=0),
     "walker-ppo-seeds": lambda runs, results_dir: str(len(run_group(runs, "ppo", WALK))),
-    "walker-tnpg-kllin-max": run_fact(tnpg_shipped(WALK), WALK, "max", digits=0),
-    "walker-tnpg-kllin-final-median": run_fact(tnpg_shipped(WALK), WALK, "final", "median", 0),
     # TNPG's MuJoCo tuning (seeds 0-1): the constant target_kl, its linear decay, twice it
     **{
         f"{slug}-tnpg-tune{suffix}-final-median": run_fact(f"tnpg-tune{tag}", env, "final", "median", 0)
         for slug, env in (("halfcheetah", HC), ("walker", WALK))
         for suffix, tag in (("", ""), ("-kllin", f"-kllin{TNPG_TUNED_KL[env]}"), ("-kl2x", f"-kl{double(TNPG_TUNED_KL[env])}"))
     },
-    "walker-trpo-final-median": run_fact("trpo", WALK, "final", "median", 0),
     "mujoco-tnpg-final-at-or-above-trpo": at_or_above_fact("tnpg", "trpo", MUJOCO_ENVS),
     "mujoco-tnpg-shipped-final-at-or-above-trpo": at_or_above_fact(tnpg_shipped, "trpo", MUJOCO_ENVS),
-    "halfcheetah-tnpg-max-median": run_fact("tnpg", HC, "max", "median", 0),
-    "halfcheetah-tnpg-final-median": run_fact("tnpg", HC, "final", "median", 0),
-    "halfcheetah-trpo-final-median": run_fact("trpo", HC, "final", "median", 0),
-    "halfcheetah-trpo-final-max": run_fact("trpo", HC, "final", "max", 0),
-    "halfcheetah-tnpg-final-min": run_fact("tnpg", HC, "final", "min", 0),
-    "walker-tnpg-max": run_fact("tnpg", WALK, "max", digits=0),
-    "walker-tnpg-final": run_fact("tnpg", WALK, "final", digits=0),
-    "walker-trpo-final": run_fact("trpo", WALK, "final", digits=0),
-    "halfcheetah-rb-final": run_fact("reinforce_baseline", HC, "final", digits=0),
-    "hopper-rb-final": run_fact("reinforce_baseline", HOP, "final", digits=0),
-    "walker-rb-final": run_fact("reinforce_baseline", WALK, "final", digits=0),
-    "halfcheetah-rb-final-min": run_fact("reinforce_baseline", HC, "final", "min", 0),
-    "halfcheetah-reinforce-final": run_fact("reinforce", HC, "final", digits=0),
-    "halfcheetah-reinforce-final-median": run_fact("reinforce", HC, "final", "median", 0),
-    "halfcheetah-reinforce-max": run_fact("reinforce", HC, "max", digits=0),
-    "hopper-reinforce-final": run_fact("reinforce", HOP, "final", digits=0),
     **{  # the MuJoCo tuning runs (seed 0): "reinforce_baseline-tune-ep8-HalfCheetah-v5-final"
         f"{run}-{env}-final": run_fact(run, env, "final", "median", 1 if run.endswith("ep8") and env == HC else 0)
         for env in (HC, HOP)
@@ -614,54 +575,12 @@ FACTS: dict[str, FactFn] = {
         )
     },
     # docs/tnpg.md
-    "cartpole-tnpg-former-worst-final": run_fact("tnpg:TNPG", CP, "final", "min", 0),
-    "acrobot-tnpg-reached": run_fact("tnpg", AC, "reached"),
-    "acrobot-tnpg-steps": run_fact("tnpg", AC, "steps"),
-    "acrobot-tnpg-final": run_fact("tnpg", AC, "final"),
-    "lunar-rlzoo-seeds01-reached": run_fact("tnpg-rlzoo", LL, "reached", seeds=(0, 1)),
-    "lunar-rlzoo-seeds01-steps": run_fact("tnpg-rlzoo", LL, "steps", seeds=(0, 1)),
-    "lunar-tnpg-seeds234-reached": run_fact("tnpg", LL, "reached", seeds=(2, 3, 4)),
-    "lunar-rlzoo-seeds234-reached": run_fact("tnpg-rlzoo", LL, "reached", seeds=(2, 3, 4)),
-    "lunar-tnpg-curve-mean": run_fact("tnpg", LL, "curve_mean", digits=0),
-    "lunar-rlzoo-curve-mean": run_fact("tnpg-rlzoo", LL, "curve_mean", digits=0),
     "lunar-tnpg-vs-rlzoo-curve-mean-p": mann_whitney_fact("tnpg", "tnpg-rlzoo", LL, "curve_mean"),
-    "lunar-rlzoo-final-median": run_fact("tnpg-rlzoo", LL, "final", "median"),
     "lunar-tnpg-vs-rlzoo-final-p": mann_whitney_fact("tnpg", "tnpg-rlzoo", LL, "final"),
     "lunar-tnpg-median-curve-155k-185k": curve_fact("tnpg", LL, 155_000, 185_000, "range"),
     "lunar-tnpg-median-curve-last-3": curve_fact("tnpg", LL, 190_000, 200_000, "range"),
-    "lunar-ns1024-final-median": run_fact("tnpg-ns1024-kl0.03", LL, "final", "median"),
-    "lunar-e8-tune-reached-of": run_fact("tnpg-e8ns256-kl0.02", LL, "reached", "of"),
-    "lunar-e8-tune-final": run_fact("tnpg-e8ns256-kl0.02", LL, "final"),
-    "lunar-e8-heldout-reached-of": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "reached", "of"),
-    "lunar-e8-heldout-final": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "final"),
-    "lunar-e8-heldout-15-19-reached-of": run_fact(
-        "tnpg-heldout-e8ns256-kl0.02", LL, "reached", "of", seeds=(15, 16, 17, 18, 19)
-    ),
-    "lunar-e8-heldout-15-19-final": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "final", seeds=(15, 16, 17, 18, 19)),
-    "lunar-tnpg-heldout2-reached-of": run_fact("tnpg-heldout2", LL, "reached", "of"),
-    "lunar-tnpg-tune2-reached-of": run_fact("tnpg-tune2", LL, "reached", "of"),
-    "lunar-tnpg-heldout3-reached-of": run_fact("tnpg-heldout3", LL, "reached", "of"),
-    "lunar-tnpg-heldout3-final": run_fact("tnpg-heldout3", LL, "final"),
-    "lunar-e8-heldout-20-24-reached-of": run_fact(
-        "tnpg-heldout-e8ns256-kl0.02", LL, "reached", "of", seeds=(20, 21, 22, 23, 24)
-    ),
-    "lunar-e8-heldout-20-24-final": run_fact("tnpg-heldout-e8ns256-kl0.02", LL, "final", seeds=(20, 21, 22, 23, 24)),
-    "lunar-tnpg-tune2-final": run_fact("tnpg-tune2", LL, "final"),
-    "lunar-e8-tune2-reached-of": run_fact("tnpg-tune2-e8ns256-kl0.02", LL, "reached", "of"),
-    "lunar-e8-tune2-final": run_fact("tnpg-tune2-e8ns256-kl0.02", LL, "final"),
-    "lunar-tnpg-heldout2-final": run_fact("tnpg-heldout2", LL, "final"),
-    "lunar-rej-reached-of": run_fact("tnpg-rej1.0", LL, "reached", "of"),
-    "lunar-rej-final": run_fact("tnpg-rej1.0", LL, "final"),
-    "lunar-rej-seeds04-reached-of": run_fact("tnpg-rej1.0", LL, "reached", "of", seeds=(0, 1, 2, 3, 4)),
-    "lunar-rej-seeds59-reached-of": run_fact("tnpg-rej1.0", LL, "reached", "of", seeds=(5, 6, 7, 8, 9)),
-    "lunar-1M-e8-tune-reached-of": run_fact(LL_1M_TUNE, LL, "reached", "of"),
     "lunar-1M-e8-tune-above-200": final_above_fact(LL_1M_TUNE, LL, 200),
-    "lunar-1M-e8-tune-final": run_fact(LL_1M_TUNE, LL, "final"),
-    "lunar-1M-e8-tune-steps": run_fact(LL_1M_TUNE, LL, "steps"),
-    "lunar-1M-e8-heldout-reached-of": run_fact(LL_1M_HELDOUT, LL, "reached", "of"),
     "lunar-1M-e8-heldout-above-200": final_above_fact(LL_1M_HELDOUT, LL, 200),
-    "lunar-1M-e8-heldout-final": run_fact(LL_1M_HELDOUT, LL, "final"),
-    "lunar-1M-e8-heldout-steps": run_fact(LL_1M_HELDOUT, LL, "steps"),
     **lunar_try_facts("lunar-kllin-tune", LL_KLLIN_TUNE),
     **lunar_try_facts("lunar-kllin-heldout", LL_KLLIN_HELDOUT),
     **lunar_try_facts("lunar-ent-tune", LL_ENT_TUNE),
@@ -691,20 +610,15 @@ FACTS: dict[str, FactFn] = {
         f"lunar-kllin-heldout-seed{seed}-final": run_fact(LL_KLLIN_HELDOUT, LL, "final", seeds=(seed,))
         for seed in (36, 37, 38, 42)
     },
-    "lunar-kllin-heldout-seed44-max": run_fact(LL_KLLIN_HELDOUT, LL, "max", seeds=(44,)),
     **{
         f"lunar-gap-{algo}-{key.replace('_', '-')}": greedy_gap_fact(algo, key)
         for algo in ("tnpg", "trpo")
         for key in ("greedy", "sampled", "greedy_swings", "sampled_swings", "entropy", "ep_len_mean")
     },
-    "lunar-ns1024-reached": run_fact("tnpg-ns1024-kl0.03", LL, "reached"),
     "lunar-tnpg-1M-vs-ppo-final-p": mann_whitney_fact("tnpg-1M", "ppo", LL, "final", "two-sided"),
     "lunar-tnpg-1M-median-curve-band": curve_fact("tnpg-1M", LL, 200_000, 900_000, "band"),
     "lunar-tnpg-1M-median-curve-extremes": curve_fact("tnpg-1M", LL, 200_000, 900_000, "extremes"),
     "lunar-ppo-median-curve-first-200": first_median_step("ppo", LL, 200),
-    "lunar-tnpg-seed0-steps": run_fact("tnpg", LL, "steps", seeds=(0,)),
-    "lunar-tnpg-seed0-final": run_fact("tnpg", LL, "final", seeds=(0,)),
-    "lunar-tnpg-seed0-curve-mean": run_fact("tnpg", LL, "curve_mean", seeds=(0,)),
     # throughput and profiles (docs/tnpg.md, docs/td_actor_critic.md, docs/speed.md)
     "throughput-tnpg-pendulum-ratio": stored_fact(
         "throughput_tnpg.json", ("algorithms", "TNPG", "ratio_to_counterpart"), RATIO
@@ -806,27 +720,9 @@ FACTS: dict[str, FactFn] = {
         json.loads((results_dir / "many_envs.json").read_text())["learning_check"]["curve"][-1][1], 0
     ),
     # docs/reinforce.md
-    "cartpole-lc-reinforce-worst-final": run_fact("learning_curves:Reinforce", CP, "final", "min", 0),
-    "acrobot-rb-stepmean-heldout-reached-of": run_fact("reinforce_baseline-heldout2-stepmean", AC, "reached", "of"),
-    "acrobot-rb-stepmean-heldout-steps": run_fact("reinforce_baseline-heldout2-stepmean", AC, "steps"),
-    "acrobot-rb-stepmean-heldout-final-median": run_fact("reinforce_baseline-heldout2-stepmean", AC, "final", "median"),
-    "acrobot-rb-value-tuning-final-median": run_fact("reinforce_baseline", AC, "final", "median"),
-    "acrobot-rb-stepmean-tune-reached-of": run_fact("reinforce_baseline-tune-stepmean", AC, "reached", "of"),
-    "acrobot-rb-value-heldout2-reached-of": run_fact("reinforce_baseline-heldout2-value", AC, "reached", "of"),
-    "acrobot-rb-heldout-steps-max": run_fact("reinforce_baseline-heldout", AC, "steps", "max"),
-    "acrobot-rb-seed3-steps": run_fact("reinforce_baseline", AC, "steps", seeds=(3,)),
-    "acrobot-rb-seed4-steps": run_fact("reinforce_baseline", AC, "steps", seeds=(4,)),
-    "acrobot-rb-timefeature-reached": run_fact("reinforce_baseline-timefeature", AC, "reached"),
-    "acrobot-rb-timefeature-steps-max": run_fact("reinforce_baseline-timefeature", AC, "steps", "max"),
-    "acrobot-rb-heldout-timefeature-reached": run_fact("reinforce_baseline-heldout-timefeature", AC, "reached"),
-    "acrobot-rb-tune-reached-of": run_fact("reinforce_baseline-tune", AC, "reached", "of"),
-    "acrobot-rb-tune-timefeature-reached-of": run_fact("reinforce_baseline-tune-timefeature", AC, "reached", "of"),
-    "acrobot-rb-tune-lr-reached-of": run_fact("reinforce_baseline-tune-lr1e-2", AC, "reached", "of"),
-    "acrobot-rb-tune-noortho-reached-of": run_fact("reinforce_baseline-tune-noortho", AC, "reached", "of"),
     "acrobot-rb-shipped-pooled-reached": pooled_reached(
         ("reinforce_baseline", "reinforce_baseline-tune", "reinforce_baseline-heldout"), AC
     ),
-    "acrobot-tnpg-heldout-reached-of": run_fact("tnpg-heldout", AC, "reached", "of"),
     "pendulum-random-mean": lambda runs, results_dir: number(
         random_scores(results_dir / Path(RANDOM_SCORES).name)["Pendulum-v1"]["mean"], 0
     ),
@@ -839,8 +735,6 @@ FACTS: dict[str, FactFn] = {
         ),
         0,
     ),
-    "pendulum-tnpg-reached-of": run_fact("tnpg", "Pendulum-v1", "reached", "of"),
-    "acrobot-tdac-heldout-reached-of": run_fact("td_actor_critic-heldout", AC, "reached", "of"),
     **{
         f"acrobot-init-{name}-{kind}": stored_fact(
             "initial_policy_Acrobot-v1.json", ("inits", init, f"mean_success_{kind}"), PERCENT
@@ -849,16 +743,6 @@ FACTS: dict[str, FactFn] = {
         for kind in ("stochastic", "greedy")
     },
     # docs/td_actor_critic.md
-    "acrobot-a2c-reached": run_fact("a2c", AC, "reached"),
-    "acrobot-a2c-steps-median": run_fact("a2c", AC, "steps", "median"),
-    "acrobot-tdac-former-a2c-rlzoo-reached": run_fact("td_actor_critic:A2C (RL-Zoo)", AC, "reached"),
-    "cartpole-tdac-reached": run_fact("td_actor_critic", CP, "reached"),
-    "cartpole-tdac-steps": run_fact("td_actor_critic", CP, "steps"),
-    "cartpole-tdac-final": run_fact("td_actor_critic", CP, "final"),
-    "cartpole-tdac-curve-mean": run_fact("td_actor_critic", CP, "curve_mean", digits=0),
-    "acrobot-tdac-reached": run_fact("td_actor_critic", AC, "reached"),
-    "acrobot-tdac-steps": run_fact("td_actor_critic", AC, "steps"),
-    "acrobot-tdac-final": run_fact("td_actor_critic", AC, "final"),
     # GPU (docs/tnpg.md)
     "gpu-tnpg-cpu-rate": stored_fact("gpu_check_alone.json", ("tnpg_halfcheetah_steps_per_s", "cpu"), "{:.0f}".format),
     "gpu-tnpg-cuda-rate": stored_fact("gpu_check_alone.json", ("tnpg_halfcheetah_steps_per_s", "cuda"), "{:.0f}".format),
@@ -914,15 +798,18 @@ FACTS: dict[str, FactFn] = {
 }
 
 
-def fact_texts(runs: Runs, results_dir: Path) -> dict[str, str]:
+def fact_texts(runs: Runs, results_dir: Path, used: Iterable[str] = ()) -> dict[str, str]:
     """
-    Every fact's text: ``{key: text}``.
+    Every fact's text: ``{key: text}``, those of ``FACTS`` and those of the ``run:...`` keys in ``used``.
 
     :param runs: the stored runs
     :param results_dir: the folder of the stored measurement files
+    :param used: the keys the pages use
     """
+    facts = dict(FACTS)
+    facts |= {key: fact for key in used if key not in facts and (fact := keyed_fact(key)) is not None}
     texts = {}
-    for key, fact in FACTS.items():
+    for key, fact in facts.items():
         try:
             texts[key] = fact(runs, results_dir)
         except (ValueError, KeyError, StopIteration, FileNotFoundError) as error:

@@ -243,15 +243,14 @@ def changed_facts(err: str) -> set[str]:
 
 def test_fact_is_rewritten_from_the_stored_runs(copy_root: Path, capsys: pytest.CaptureFixture):
     readme = copy_root / "docs" / "experiments.md"
-    written = fact_text(readme, "walker-tnpg-final-median")
+    key = "run:tnpg/Walker2d-v5/final/median/0"  # a fact that names its runs and statistic (no FACTS entry)
+    written = fact_text(readme, key)
     text = readme.read_text()
-    readme.write_text(
-        text.replace(f"<!-- fact:walker-tnpg-final-median -->{written}<", "<!-- fact:walker-tnpg-final-median -->4000<")
-    )
+    readme.write_text(text.replace(f"<!-- fact:{key} -->{written}<", f"<!-- fact:{key} -->4000<"))
     status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
     assert status == 1
-    fact = "docs/experiments.md: fact <!-- fact:walker-tnpg-final-median --> differs from the stored runs"
-    assert f"{fact}: walker-tnpg-final-median: '4000' -> '{written}'" in err
+    fact = f"docs/experiments.md: fact <!-- fact:{key} --> differs from the stored runs"
+    assert f"{fact}: {key}: '4000' -> '{written}'" in err
     assert run_report(capsys, "--root", str(copy_root), *REPS, "--no-figures")[0] == 0
     assert readme.read_text() == text
 
@@ -263,19 +262,26 @@ def test_check_fails_naming_the_facts_of_a_changed_run(copy_root: Path, capsys: 
     status, _, err = run_report(capsys, *args)
     assert status == 1
     facts = changed_facts(err)
-    assert "docs/experiments.md: fact <!-- fact:walker-tnpg-final-median -->" in facts
-    assert "docs/tnpg.md: fact <!-- fact:walker-tnpg-final -->" in facts
-    assert "walker-tnpg-final: '4178 [3916, 4721]' -> " in err
+    assert "docs/experiments.md: fact <!-- fact:run:tnpg/Walker2d-v5/final/median/0 -->" in facts
+    assert "docs/tnpg.md: fact <!-- fact:run:tnpg/Walker2d-v5/final/cell/0 -->" in facts
+    assert "run:tnpg/Walker2d-v5/final/cell/0: '4178 [3916, 4721]' -> " in err
     assert all("Walker2d" in line or "walker" in line or "mujoco" in line for line in facts)
 
 
 def test_unknown_and_unused_facts_are_errors(copy_root: Path, capsys: pytest.CaptureFixture):
     page = copy_root / "docs" / "tnpg.md"
-    page.write_text(page.read_text().replace("<!-- fact:walker-tnpg-max -->", "<!-- fact:walker-tnpg-maximum -->"))
+    old, new = "<!-- fact:walker-tnpg-tune-final-median -->", "<!-- fact:walker-tnpg-tune-final-medians -->"
+    text = page.read_text().replace(old, new)
+    page.write_text(text)
     status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
     assert status == 1
-    assert "docs/tnpg.md: no fact is defined for the keys ['walker-tnpg-maximum'] (report_facts.py's FACTS)" in err
-    assert "facts used in no file (report_facts.py's FACTS): ['walker-tnpg-max']" in err
+    assert "docs/tnpg.md: no fact is defined for the keys ['walker-tnpg-tune-final-medians'] (report_facts.py's FACTS)" in err
+    assert "facts used in no file (report_facts.py's FACTS): ['walker-tnpg-tune-final-median']" in err
+    # A fact naming runs that are not stored
+    page.write_text(text.replace(new, "<!-- fact:run:tnpg-none/Walker2d-v5/max/cell/0 -->"))
+    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
+    assert status == 1
+    assert "fact run:tnpg-none/Walker2d-v5/max/cell/0: ValueError('no stored runs tnpg-none_Walker2d-v5_*.json')" in err
 
 
 # --- The table of runs (benchmarks/runs.py) and the migration of runs stored without hyperparams ----------------
