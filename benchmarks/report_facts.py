@@ -543,6 +543,8 @@ def final_model_fact(run: str, env: str) -> FactFn:
 
 
 FACTS: dict[str, FactFn] = {
+    # A former runner's run name with a space: no run: key for it
+    "acrobot-tdac-former-a2c-rlzoo-reached": run_fact("td_actor_critic:A2C (RL-Zoo)", AC, "reached"),
     # docs/td_actor_critic.md, falls after solving CartPole-v1
     "cartpole-tdac-adam-lowest-fall": lowest_fall(
         ("td_actor_critic", "td_actor_critic-speed", "td_actor_critic-heldout"), ("td_actor_critic-adam",)
