@@ -148,8 +148,9 @@ def test_non_finite_and_mistyped_settings(algo, kwargs, message):
 
 
 def _bad_later(value: float):
-    """A schedule that is fine at the start and returns ``value`` in the second half of training."""
-    return lambda progress_remaining: 1e-3 if progress_remaining > 0.5 else value
+    """A schedule that is fine at its start and end (checked when it is built) and returns ``value`` in the second half
+    of training."""
+    return lambda progress_remaining: value if 0 < progress_remaining <= 0.5 else 1e-3
 
 
 @pytest.mark.parametrize(

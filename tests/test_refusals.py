@@ -36,9 +36,17 @@ def test_a_target_kl_beyond_the_quadratic_model_is_refused(target_kl):
         TNPG("MlpPolicy", "CartPole-v1", target_kl=target_kl)
 
 
-def test_a_target_kl_schedule_is_checked_against_the_bound_when_used():
-    model = TNPG("MlpPolicy", "CartPole-v1", n_steps=64, batch_size=64, target_kl=lambda progress: 5.0 * progress)
-    with pytest.raises(ValueError, match=r"target_kl: the schedule returned 2\.5 .* above 1\.0"):
+def test_a_target_kl_schedule_is_checked_against_the_bound_at_its_start_and_end():
+    with pytest.raises(ValueError, match=r"target_kl: the schedule returned 5\.0 at progress_remaining=1, above 1\.0"):
+        TNPG("MlpPolicy", "CartPole-v1", target_kl=lambda progress: 5.0 * progress)
+    with pytest.raises(ValueError, match=r"target_kl: the schedule returned 2\.0 at progress_remaining=0, above 1\.0"):
+        TNPG("MlpPolicy", "CartPole-v1", target_kl=lambda progress: 2.0 - 2.0 * progress)
+
+
+def test_a_schedule_is_checked_when_used_too():
+    """A schedule that is fine at its ends and not in between is refused when training reaches the bad value."""
+    model = TNPG("MlpPolicy", "CartPole-v1", n_steps=64, batch_size=64, target_kl=lambda p: 5.0 if 0 < p < 1 else 0.01)
+    with pytest.raises(ValueError, match=r"target_kl: the schedule returned 5\.0 at progress_remaining=0\.5"):
         model.learn(128)
 
 

@@ -35,9 +35,9 @@ def check_step_size(name: str, value: Any) -> None:
 class CheckedSchedule(FloatSchedule):
     """
     SB3's ``FloatSchedule`` (a constant or a schedule, as a float) that refuses a value that is negative or not
-    finite when the algorithm asks for it, with a ValueError naming the parameter and the progress. The progress
-    remaining is clipped to [0, 1]: Reinforce's last batch of complete episodes may end past ``total_timesteps``,
-    where a linear schedule would turn negative.
+    finite (or above ``maximum``), at its start and end when it is built and whenever the algorithm asks for it, with
+    a ValueError naming the parameter and the progress. The progress remaining is clipped to [0, 1]: Reinforce's last
+    batch of complete episodes may end past ``total_timesteps``, where a linear schedule would turn negative.
 
     :param name: The parameter the schedule sets (for the message)
     :param value_schedule: Constant value or callable schedule
@@ -51,6 +51,9 @@ class CheckedSchedule(FloatSchedule):
         self.maximum = maximum
         if maximum is not None and not callable(value_schedule) and value_schedule > maximum[0]:
             raise ValueError(f"{name}={value_schedule!r} is above {maximum[0]}: {maximum[1]}")
+        if callable(value_schedule):
+            # A schedule's first and last values, checked now rather than when training reaches them
+            self(1.0), self(0.0)
 
     def __call__(self, progress_remaining: float) -> float:
         # A batch of complete episodes can end past the budget (progress below 0): the schedule's last value holds
