@@ -442,3 +442,38 @@ def test_natural_direction_matches_the_exact_one_on_a_tabular_mdp():
     plain = float(step.double() @ exact_gradient.double() / (step.double().norm() * exact_gradient.double().norm()))
     print(f"cosine with g: {plain:.4f}")
     assert plain < cosine - 0.05, (plain, cosine)
+
+
+class EnvIdEnv(gym.Env):
+    """Observations carry the env's index: which envs' samples a batch holds can be read off them."""
+
+    def __init__(self, index: int):
+        self.observation_space = spaces.Box(-1.0, 1.0, (2,), dtype=np.float32)
+        self.action_space = spaces.Discrete(2)
+        self.index, self.t = index, 0
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return np.array([self.index, 0.0], dtype=np.float32), {}
+
+    def step(self, action):
+        self.t += 1
+        return np.array([self.index, self.t / 100], dtype=np.float32), float(action), False, self.t >= 20, {}
+
+
+def test_the_fisher_subsample_draws_from_every_env():
+    """The rollout's rows are in time order (step t of env 0, of env 1, ...): a stride of 2 would keep env 0 alone."""
+    env = DummyVecEnv([lambda: EnvIdEnv(0), lambda: EnvIdEnv(1)])
+    model = TNPG("MlpPolicy", env, n_steps=64, batch_size=64, sub_sampling_factor=2, seed=0)
+    seen = []
+    get_distribution = model.policy.get_distribution
+
+    def spy(observations):
+        seen.append(observations)
+        return get_distribution(observations)
+
+    model.policy.get_distribution = spy
+    model.learn(128)
+    fisher_batches = [obs for obs in seen if len(obs) == 64]  # half of the 128 samples
+    assert fisher_batches and all(set(obs[:, 0].tolist()) == {0.0, 1.0} for obs in fisher_batches)

@@ -82,8 +82,8 @@ class TNPG(PolicyGradientAlgorithm):
         natural direction also raises the policy's entropy (the step is still scaled to ``target_kl``). 0 (default)
         is TNPG as published. With standardised advantages, PPO's 0.01 weighs it against a unit-scale advantage
     :param normalize_advantage: Whether to standardise the advantages over the batch
-    :param sub_sampling_factor: Estimate the Fisher matrix on every k-th sample of the batch (the gradient always uses
-        the whole batch), trading accuracy for speed
+    :param sub_sampling_factor: Estimate the Fisher matrix on a random 1/k of the batch's samples (the gradient always
+        uses the whole batch), trading accuracy for speed
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per rollout)
     :param rollout_buffer_class: Rollout buffer class to use. If ``None``, it will be automatically selected.
@@ -228,10 +228,13 @@ class TNPG(PolicyGradientAlgorithm):
         """The natural step on the actor's parameters, with its logs."""
         fisher_observations = observations
         if self.sub_sampling_factor > 1:
+            # A random subset of the batch (the rows are in time order: a stride would keep some envs only)
+            n_samples = len(actions)
+            subset = th.randperm(n_samples, device=actions.device)[: n_samples // self.sub_sampling_factor]
             if isinstance(observations, dict):
-                fisher_observations = {key: obs[:: self.sub_sampling_factor] for key, obs in observations.items()}
+                fisher_observations = {key: obs[subset] for key, obs in observations.items()}
             else:
-                fisher_observations = observations[:: self.sub_sampling_factor]
+                fisher_observations = observations[subset]
 
         # One forward pass of the actor on the batch: pi_theta with its graph, and pi_old from the same latent
         # features without gradient (the same numbers as a forward pass of its own)
