@@ -60,6 +60,7 @@ EVAL_SEED_OFFSET = 10_000
 # The generated sections: README's held-out table and docs/speed.md's tuning log, each between its markers
 START_MARKER, END_MARKER = "<!-- time-to-solve:start -->", "<!-- time-to-solve:end -->"
 TUNING_START, TUNING_END = "<!-- time-to-solve-tuning:start -->", "<!-- time-to-solve-tuning:end -->"
+ENVS_START, ENVS_END = "<!-- time-to-solve-envs:start -->", "<!-- time-to-solve-envs:end -->"
 # The runs README's tables report: tag, env, algorithms in the table's order, the command that made them
 REPORTED = [
     (
@@ -76,6 +77,24 @@ REPORTED = [
         "python benchmarks/time_to_solve.py --env CartPole-v1 --algos tnpg a2c tianshou_pg tianshou_a2c --seeds 100 101 "
         "102 103 104 -n 100000 --stop-when-solved a2c tianshou_pg tianshou_a2c --tag heldout-tianshou "
         "--tianshou-python PYTHON_WITH_TIANSHOU",
+    ),
+]
+# The other envs where we ship a block, against RL-Zoo's peers (docs/speed.md): time to solve only, all stopped when solved
+OTHER_ENVS = [
+    (
+        "acrobot-heldout",
+        "Acrobot-v1",
+        ["reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"],
+        "python benchmarks/time_to_solve.py --env Acrobot-v1 --algos reinforce_baseline td_actor_critic tnpg a2c ppo "
+        "--seeds 100 101 102 103 104 --stop-when-solved reinforce_baseline td_actor_critic tnpg a2c ppo "
+        "--tag acrobot-heldout",
+    ),
+    (
+        "pendulum-heldout",
+        "Pendulum-v1",
+        ["tnpg", "trpo", "ppo"],
+        "python benchmarks/time_to_solve.py --env Pendulum-v1 --algos tnpg trpo ppo --seeds 100 101 102 "
+        "--stop-when-solved tnpg trpo ppo --tag pendulum-heldout",
     ),
 ]
 NAMES = {
@@ -673,10 +692,13 @@ def _median_range(values: list[float], fmt: str) -> str:
     return f"{fmt.format(statistics.median(values))} [{fmt.format(min(values))}, {fmt.format(max(values))}]"
 
 
-def report_section(runs: Any) -> str:
-    """The README's "Seconds to solve" section (between its markers) from the stored runs."""
+def report_section(runs: Any, reported: list[tuple[str, str, list[str], str]] = REPORTED) -> str:
+    """
+    Tables of seconds to solve from the stored runs: README's "Seconds to solve" section (``REPORTED``), or
+    docs/speed.md's other envs (``OTHER_ENVS``).
+    """
     lines = []
-    for tag, env_id, algos, command in REPORTED:
+    for tag, env_id, algos, command in reported:
         table = runs[(runs["tag"] == tag) & (runs["env"] == env_id)]
         if table.empty:
             continue
@@ -687,34 +709,35 @@ def report_section(runs: Any) -> str:
             f"{_seed_list(sorted(set(table['seed'])))}, one run after another in one invocation (`--tag {tag}`):",
             "",
             "| Algorithm | config | seconds to solve, median [min, max] | solved | held | env steps to solve "
-            "| of them discarded | against the faster of SB3 A2C/PPO (medians) |",
+            "| of them discarded | against the fastest RL-Zoo peer (medians) |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         medians = {}
         for algo in algos:
             rows = table[table["algo"] == algo]
             if is_ours(algo):
-                wanted = resolved_config(algo, {**shipped_block(algo, env_id)})
-                rows = rows[[config == wanted for config in rows["config"]]]
+                wanted = resolved_config(algo, shipped_block(algo, env_id))
+                rows = rows.loc[[config == wanted for config in rows["config"]]] if len(rows) else rows
             solved = rows[rows["solved"]]
             if len(solved) == len(rows) and len(rows):
                 import statistics
 
                 medians[algo] = statistics.median(solved["seconds"])
-        peers = [medians[algo] for algo in ("a2c", "ppo") if algo in medians]
+        peers = [medians[algo] for algo in medians if not is_ours(algo) and algo not in TIANSHOU_SETTINGS]
         fastest_peer = min(peers) if peers else None
         for algo in algos:
             rows = table[table["algo"] == algo]
             if is_ours(algo):
-                wanted = resolved_config(algo, {**shipped_block(algo, env_id)})
-                rows = rows[[config == wanted for config in rows["config"]]]
+                wanted = resolved_config(algo, shipped_block(algo, env_id))
+                rows = rows.loc[[config == wanted for config in rows["config"]]] if len(rows) else rows
             if rows.empty:
                 continue
             solved = rows[rows["solved"]]
             stopped = bool(rows["stopped_when_solved"].all())
             held = "- (stopped when solved)" if stopped else f"{int((rows['last3_mean'] >= hold).sum())}/{len(rows)}"
             ratio = "-"
-            if fastest_peer is not None and algo in medians and algo not in ("a2c", "ppo"):
+            peer = not is_ours(algo) and algo not in TIANSHOU_SETTINGS
+            if fastest_peer is not None and algo in medians and not peer:
                 speedup = fastest_peer / medians[algo]
                 ratio = f"{speedup:.1f}x faster" if speedup >= 1 else f"{1 / speedup:.1f}x slower"
             config = "shipped" if is_ours(algo) else "Tianshou's" if algo in TIANSHOU_SETTINGS else "RL-Zoo's"
@@ -738,11 +761,10 @@ def report_section(runs: Any) -> str:
 
 def _discarded(solved: Any) -> str:
     """The mean share of the steps to solve that whole-episode batches threw away ('-' where none were)."""
-    shares = [
-        run["discarded_steps_to_solve"] / run["steps"]
-        for _, run in solved.iterrows()
-        if run.get("discarded_steps_to_solve") is not None
-    ]
+    import pandas as pd
+
+    counts = solved["discarded_steps_to_solve"] if "discarded_steps_to_solve" in solved else pd.Series(dtype=float)
+    shares = [count / steps for count, steps in zip(counts, solved["steps"]) if pd.notna(count)]
     return f"{100 * sum(shares) / len(shares):.0f}%" if shares and any(shares) else "-"
 
 
@@ -759,7 +781,8 @@ def tuning_section(runs: Any) -> str:
     """docs/speed.md's tuning log: every stored try but the held-out runs and the early probes, grouped by algorithm."""
     import statistics
 
-    runs = runs[~runs["tag"].isin([tag for tag, *_ in REPORTED]) & ~runs["tag"].str.startswith("probe-")]
+    reported = [tag for tag, *_ in REPORTED + OTHER_ENVS]
+    runs = runs[~runs["tag"].isin(reported) & ~runs["tag"].str.startswith("probe-")]
     lines = [
         "| try (`--tag`) | algorithm | settings (besides the defaults; `vectorization_mode` on all of ours) | solved "
         "| held | seconds to solve, median [min, max] | env steps to solve (median) | of them discarded | machine |",
@@ -813,6 +836,7 @@ def report(check: bool) -> int:
     for path, section, markers in (
         (README, report_section(runs), (START_MARKER, END_MARKER)),
         (SPEED_DOC, tuning_section(runs), (TUNING_START, TUNING_END)),
+        (SPEED_DOC, report_section(runs, OTHER_ENVS), (ENVS_START, ENVS_END)),
     ):
         text = path.read_text()
         updated = with_section(text, section, *markers)
