@@ -156,3 +156,8 @@ def test_tianshou_runs_give_the_same_fields():
     json.dumps(run)
     assert run["curve"][0][0] == 0  # Tianshou's trainer tests before training
     check_solved_agrees_with_curve(run)
+
+
+def test_generated_sections_are_up_to_date():
+    """README's "Seconds to solve" tables and docs/speed.md's are what the stored runs give (--report writes them)."""
+    assert time_to_solve.main(["--check"]) == 0
