@@ -179,7 +179,8 @@ def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
         result = subprocess.run(cli, capture_output=True, text=True, preexec_fn=die_with_parent())
         seconds = time.perf_counter() - start
         if result.returncode != 0:
-            last = [line for line in result.stderr.splitlines() if line.strip()][-1:]
+            lines = [line for line in result.stderr.splitlines() if line.strip()]
+            last = ([line for line in lines if "error" in line.lower()] or lines)[-1:]  # the error, not what follows
             raise TrainingFailed(": ".join([signal_reason(result.returncode), *last]))
         run_dir = next(Path(log_folder, algo).glob(f"{env_id}_*"))
         evaluations = np.load(run_dir / "evaluations.npz")

@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -192,14 +193,15 @@ def finish(processes: list[subprocess.Popen], timeout: float) -> list[tuple[str,
 
 
 def check_stored(out_dir: Path, seeds: range) -> None:
-    """The runs of a real tiny sweep (REINFORCE on CartPole, 2000 steps), stored in the usual format."""
+    """The runs of a real tiny sweep (REINFORCE's shipped CartPole block, 2000 steps), stored in the usual format."""
     assert stored_names(out_dir) == [f"reinforce_{ENV}_{seed}.json" for seed in seeds]
     assert leftovers(out_dir) == []
     for seed in seeds:
         run = json.loads((out_dir / f"reinforce_{ENV}_{seed}.json").read_text())
         assert set(run) == RUN_KEYS and run["seed"] == seed
         assert set(run["machine"]) == {"host", "cpus", "torch"}
-        assert [step for step, _ in run["curve"]] == [1000, 2000]
+        steps = [step for step, _ in run["curve"]]  # every --eval-freq 1000 steps (rounded to the block's n_envs)
+        assert len(steps) >= 2 and steps == sorted(steps) and steps[-1] >= 2000
         assert run["command"][:6] == ["train", "--algo", "reinforce", "--env", ENV, "--seed"]
         assert run["hyperparams"]["policy"] == "MlpPolicy" and "n_episodes" in run["hyperparams"]
 
@@ -280,6 +282,12 @@ def test_ray_cluster_loses_no_run_when_a_worker_dies(tmp_path: Path) -> None:
         while parent(training) and time.monotonic() < deadline:  # the orphan is gone (killed with its worker)
             time.sleep(0.2)
         assert parent(training) == 0
+        # A run that fails (a key the algorithm refuses) on the cluster: named with the reason the driver got back
+        bad = [*command, "--tag", "bad", "--params", "not_a_key:1", "--seeds", "0", "--ray-address", cluster.address]
+        failed = subprocess.run(bad, capture_output=True, text=True, timeout=600)
+        assert failed.returncode == 1, failed.stderr[-3000:]
+        reason = r"exit status \d+: sb3-pg train: error: Reinforce does not accept the hyperparameter 'not_a_key'"
+        assert re.search(rf"1 run\(s\) failed: reinforce-bad_{ENV}_0\.json \({reason}", failed.stderr), failed.stderr
     finally:
         if driver is not None and driver.poll() is None:
             driver.kill()
