@@ -809,7 +809,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     runs = {**load_runs(runs_dir), **load_former_runs(runs_dir.parent)}
-    table = runs_table.load_runs(runs_dir)
+    # run_zoo's runs, then time_to_solve's (the same runs' seeds twice: run_zoo's first)
+    table = pd.concat([runs_table.load_runs(runs_dir), runs_table.load_time_to_solve(runs_dir.parent / "time_to_solve")])
     try:
         generated = blocks(runs, reference_path, table)
         pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]

@@ -143,6 +143,10 @@ def run_row(name: str, run: dict) -> dict[str, Any]:
     }
 
 
+COLUMNS = ["name", "tag", "algo", "env", "seed", "budget", "config", "shipped", "final", "max", "curve_mean", "steps"]
+COLUMNS += ["reached", "final100", "seconds", "host", "curve"]
+
+
 def load_runs(runs_dir: Path = RUNS_DIR) -> pd.DataFrame:
     """
     The stored runs of ``run_zoo.py``, one row per run (sorted by name, env and seed).
@@ -164,9 +168,38 @@ def load_runs(runs_dir: Path = RUNS_DIR) -> pd.DataFrame:
 
 
 def load_time_to_solve(folder: Path = RESULTS / "time_to_solve") -> pd.DataFrame:
-    """The runs of ``benchmarks/time_to_solve.py`` (one JSON each: algo, env, seed, config, solved, seconds, steps)."""
-    rows = [json.loads(path.read_text()) for path in sorted(folder.glob("**/*.json"))]
-    frame = pd.DataFrame(rows)
-    if "config" in frame:
-        frame["config"] = [json.dumps(_plain(config), sort_keys=True) for config in frame["config"]]
-    return frame
+    """
+    The runs of ``benchmarks/time_to_solve.py`` that trained their whole budget, as rows of the same table (named
+    ``time_to_solve/<folder>``): each stores its resolved config and its evaluation curve (``[step, mean, seconds]``),
+    so the shipped ones are found by config too. Runs stopped when solved are left out (their "final" is no final).
+
+    :param folder: the folder of its stored runs (one sub-folder per sweep)
+    """
+    rows = []
+    for path in sorted(folder.glob("*/*.json")):
+        run = json.loads(path.read_text())
+        if "config" not in run or "curve" not in run or run.get("stopped_when_solved") or run["env"] not in ENVS:
+            continue
+        curve = [[step, value] for step, value, *_ in run["curve"]]
+        stats = curve_stats(curve, ENVS[run["env"]]["threshold"])
+        budget = int(float(run["config"]["n_timesteps"]))
+        config = canonical_config(run["algo"], run["config"], budget)
+        rows.append(
+            {
+                "name": f"time_to_solve/{path.parent.name}",
+                "tag": path.parent.name,
+                "algo": run["algo"],
+                "env": run["env"],
+                "seed": run["seed"],
+                "budget": budget,
+                "config": config,
+                "shipped": config == shipped_config(run["algo"], run["env"]),
+                **{key: stats[key] for key in ("final", "max", "curve_mean", "steps")},
+                "reached": not np.isnan(stats["steps"]),
+                "final100": np.nan,
+                "seconds": float(run.get("total_seconds", run["seconds"])),
+                "host": "",
+                "curve": curve,
+            }
+        )
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -41,7 +41,9 @@ def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
         shutil.copy(page, tmp_path / "docs" / page.name)
     results = tmp_path / "benchmarks" / "results"
     results.mkdir(parents=True)
-    shutil.copytree(ROOT / report_common.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.claim", "*.tmp"))
+    shutil.copytree(ROOT / report_common.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.tmp"))
+    # benchmarks/time_to_solve.py's runs: the held-out runs of the fast CartPole blocks
+    shutil.copytree(ROOT / "benchmarks" / "results" / "time_to_solve", results / "time_to_solve")
     # benchmarks/greedy_gap.py's runs, which facts quote
     shutil.copytree(ROOT / "benchmarks" / "results" / "greedy_gap", results / "greedy_gap")
     for path in (ROOT / "benchmarks" / "results").glob("*.json"):  # reference scores, throughput, former runners, ...
@@ -352,12 +354,17 @@ def test_recovered_hyperparams_are_those_rl_zoo_records(tmp_path: Path):
 
 
 def test_time_to_solve_runs_load(tmp_path: Path):
-    run = {"algo": "tnpg", "env": "CartPole-v1", "seed": 3, "config": {"gamma": 0.99, "n_timesteps": 1e5}}
-    (tmp_path / "tnpg_CartPole-v1_3.json").write_text(json.dumps({**run, "solved": True, "seconds": 9.0, "steps": 4000}))
+    """benchmarks/time_to_solve.py's runs join the table, their shipped ones found by config; stopped runs left out."""
+    config = {**run_zoo.config_block("tnpg", "CartPole-v1"), "cg_damping": 0.1}  # 0.1: the constructor's default
+    curve = [[2000, 100.0, 1.0], [4000, 480.0, 2.0], [6000, 500.0, 3.0]]
+    run = {"algo": "tnpg", "env": "CartPole-v1", "seed": 3, "config": config, "curve": curve, "seconds": 2.0}
+    (tmp_path / "heldout").mkdir()
+    (tmp_path / "heldout" / "CartPole-v1_tnpg_3.json").write_text(json.dumps(run))
+    (tmp_path / "heldout" / "CartPole-v1_tnpg_4.json").write_text(json.dumps({**run, "seed": 4, "stopped_when_solved": True}))
     table = runs_table.load_time_to_solve(tmp_path)
-    assert (
-        table.iloc[0].seed == 3 and table.iloc[0].solved and table.iloc[0].config == '{"gamma": 0.99, "n_timesteps": 100000}'
-    )
+    assert list(table.seed) == [3] and list(table.name) == ["time_to_solve/heldout"]
+    row = table.iloc[0]
+    assert row.shipped and row.steps == 4000 and row.final == pytest.approx(1080 / 3) and row["max"] == 500.0
 
 
 def test_check_refuses_a_shipped_block_without_held_out_runs_and_a_stale_shipped_label(
