@@ -35,7 +35,7 @@ below ``--eval-freq`` (no evaluation, no curve) and an output folder it cannot w
 apart from training's, VecNormalize statistics loaded as RL-Zoo's ``enjoy`` does), stored as the run's
 ``final_episodes``: a final score with N episodes behind it instead of the 3 x ``--eval-episodes`` of "final".
 
-MuJoCo (pip install "sb3-pg[mujoco]"): RL-Zoo 2.9 tunes the -v4 envs; its own algorithms (trpo, ppo, ...) run on -v5
+MuJoCo (pip install -e ".[mujoco]" in a clone): RL-Zoo 2.9 tunes the -v4 envs; its own algorithms (trpo, ppo, ...) run on -v5
 with RL-Zoo's block of the -v4 env (stored in the run's "config").
 """
 
