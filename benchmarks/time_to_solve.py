@@ -75,8 +75,8 @@ REPORTED = [
         "CartPole-v1",
         ["tnpg", "a2c", "tianshou_pg", "tianshou_a2c"],
         "python benchmarks/time_to_solve.py --env CartPole-v1 --algos tnpg a2c tianshou_pg tianshou_a2c --seeds 100 101 "
-        "102 103 104 -n 100000 --stop-when-solved a2c tianshou_pg tianshou_a2c --tag heldout-tianshou "
-        "--tianshou-python PYTHON_WITH_TIANSHOU",
+        "102 103 104 105 106 107 108 109 -n 100000 --stop-when-solved a2c tianshou_pg tianshou_a2c "
+        "--tag heldout-tianshou --tianshou-python PYTHON_WITH_TIANSHOU",
     ),
 ]
 # The other envs where we ship a block, against RL-Zoo's peers (docs/speed.md): time to solve only, all stopped when solved
