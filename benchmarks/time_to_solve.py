@@ -334,6 +334,13 @@ def shipped_block(algo: str, env_id: str) -> dict[str, Any]:
     return dict(blocks[gym_id] if gym_id in blocks else blocks["default"])
 
 
+def config_file_name(conf_file: str) -> str:
+    """How a run names its config: ours by their path in the repository, RL-Zoo's (installed) by their file name."""
+    path = Path(conf_file).resolve()
+    installed = "site-packages" in path.parts
+    return os.path.relpath(path, ROOT) if path.is_relative_to(ROOT) and not installed else path.name
+
+
 def config_file(algo: str) -> str:
     """Our shipped config of ``algo``, or RL-Zoo's own for its algorithms."""
     if is_ours(algo):
@@ -595,7 +602,7 @@ def run_one(
         "stopped_when_solved": stop_when_solved,
         "eval_every": eval_every,
         "eval_episodes": n_eval_episodes,
-        "config_file": os.path.relpath(conf_file, ROOT) if Path(conf_file).is_relative_to(ROOT) else Path(conf_file).name,
+        "config_file": config_file_name(conf_file),
         "config": resolved_config(algo, {**block, "n_timesteps": manager.n_timesteps}),
         "overrides": _jsonable(params or {}),
         "machine": machine(),
