@@ -151,6 +151,30 @@ def test_actor_policy_has_no_value_network():
     assert hasattr(ReinforceBaseline("MlpPolicy", "CartPole-v1").policy, "value_net")
 
 
+@pytest.mark.parametrize("algo, share", [(Reinforce, True), (TNPG, True), (TNPG, False)])
+def test_discrete_forward_is_sb3_distributions(algo, share):
+    """forward() samples a discrete action without a torch Distribution: SB3's actions, log-probs and values."""
+    import torch as th
+    from stable_baselines3.common.policies import ActorCriticPolicy
+
+    kwargs = {} if algo is Reinforce else dict(policy_kwargs=dict(share_features_extractor=share))
+    policy = algo("MlpPolicy", "CartPole-v1", seed=0, **kwargs).policy
+    obs = th.randn(256, 4)
+    for deterministic in (False, True):
+        th.manual_seed(1)
+        actions, values, log_prob = policy(obs, deterministic=deterministic)
+        th.manual_seed(1)
+        distribution = policy.get_distribution(obs)
+        expected = distribution.get_actions(deterministic=deterministic)
+        assert th.equal(actions, expected)
+        th.testing.assert_close(log_prob, distribution.log_prob(expected))
+        if algo is not Reinforce:
+            _, expected_values, _ = ActorCriticPolicy.forward(policy, obs, deterministic=deterministic)
+            th.testing.assert_close(values, expected_values)
+    # Sampled: both actions drawn with their probabilities
+    assert 0 < policy(obs)[0].float().mean() < 1
+
+
 # The estimators with a critic, and the envs of each policy type (with its budget)
 CRITIC_MODELS = [
     (algo, kwargs) for algo, kwargs in MODELS if algo in (TDActorCritic, TNPG) or kwargs.get("baseline") == "value"

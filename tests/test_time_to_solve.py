@@ -128,16 +128,19 @@ def test_vectorization_mode_refuses_an_env_without_a_vectorised_implementation()
 
 
 @pytest.mark.parametrize("env_id", ["CartPole-v1", "Pendulum-v1"])
-def test_greedy_returns_agree_with_sb3_evaluate_policy(env_id):
+@pytest.mark.parametrize("algo", ["reinforce", "tnpg", "a2c"])
+def test_greedy_returns_agree_with_sb3_evaluate_policy(env_id, algo):
     """The lean evaluation gives the returns of SB3's evaluate_policy on the same first episodes."""
     import gymnasium as gym
+    from stable_baselines3 import A2C
     from stable_baselines3.common.env_util import make_vec_env
     from stable_baselines3.common.evaluation import evaluate_policy
 
-    from sb3_pg import Reinforce
+    from sb3_pg import TNPG, Reinforce
     from sb3_pg.common.vec_env import make_gymnasium_vec_env
 
-    model = Reinforce("MlpPolicy", env_id, n_episodes=2, seed=3, device="cpu")
+    model_class = {"reinforce": Reinforce, "tnpg": TNPG, "a2c": A2C}[algo]
+    model = model_class("MlpPolicy", env_id, seed=3, device="cpu")
     vectorised = env_id == "CartPole-v1"
     # the same seeding on both sides: one generator seeded with 7 (CartPole's vectorised implementation), or env i
     # seeded with 7 + i (SB3's make_vec_env, gymnasium's SyncVectorEnv)

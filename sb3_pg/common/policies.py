@@ -14,6 +14,7 @@ from typing import Any
 
 import torch as th
 from gymnasium import spaces
+from stable_baselines3.common.distributions import CategoricalDistribution
 from stable_baselines3.common.policies import ActorCriticPolicy
 from stable_baselines3.common.torch_layers import CombinedExtractor, MlpExtractor, NatureCNN
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
@@ -41,6 +42,24 @@ def build_optimizer(
             # No fused kernel for these parameters' device or dtype in this torch version
             pass
     return optimizer_class(params, lr=lr, **optimizer_kwargs)  # type: ignore[call-arg]
+
+
+def sample_categorical(logits: th.Tensor, deterministic: bool) -> tuple[th.Tensor, th.Tensor]:
+    """
+    a ~ pi(.|s) = softmax(logits) (the most likely action when deterministic) and log pi(a|s): what SB3's
+    ``CategoricalDistribution`` gives (same sampler, ``torch.multinomial``), without building a torch ``Distribution``:
+    on a small MLP that object costs as much as the network itself, at every step of the collection.
+
+    :param logits: Unnormalised log-probabilities, one row per observation
+    :param deterministic: Whether to take the most likely action
+    :return: actions and their log-probabilities, one per row
+    """
+    log_probs = th.log_softmax(logits, dim=-1)
+    if deterministic:
+        actions = log_probs.argmax(dim=-1)
+    else:
+        actions = th.multinomial(th.softmax(logits, dim=-1), 1, True).squeeze(-1)
+    return actions, log_probs.gather(-1, actions.unsqueeze(-1)).squeeze(-1)
 
 
 class ActorPolicy(ActorCriticPolicy):
@@ -92,6 +111,10 @@ class ActorPolicy(ActorCriticPolicy):
         :param deterministic: Whether to sample or use deterministic actions
         :return: action, ``None`` (no value) and log probability of the action
         """
+        if isinstance(self.action_dist, CategoricalDistribution):
+            logits = self.action_net(self.mlp_extractor.forward_actor(self.extract_features(obs)))
+            actions, log_prob = sample_categorical(logits, deterministic)
+            return actions, None, log_prob
         distribution = self.get_distribution(obs)
         actions = distribution.get_actions(deterministic=deterministic)
         log_prob = distribution.log_prob(actions)
@@ -154,23 +177,23 @@ class SplitActorCriticPolicy(ActorCriticPolicy):
 
     def forward(self, obs: th.Tensor, deterministic: bool = False) -> tuple[th.Tensor, th.Tensor, th.Tensor]:
         """
-        SB3's forward pass: a ~ pi(.|s), V(s) and log pi(a|s). With ``keep_graph`` (TDActorCritic's online update)
-        the pass runs with gradients even inside SB3's ``no_grad`` collection, keeps V(s), log pi(a|s) and
-        H(pi(.|s)) with their graph in ``kept_forward``, and returns them detached, as SB3's collection sees them.
+        SB3's forward pass: a ~ pi(.|s), V(s) and log pi(a|s) (a discrete action sampled by
+        :func:`sample_categorical`). With ``keep_graph`` (TDActorCritic's online update) the pass runs with gradients
+        even inside SB3's ``no_grad`` collection, keeps V(s), log pi(a|s) and H(pi(.|s)) with their graph in
+        ``kept_forward``, and returns them detached, as SB3's collection sees them.
 
         :param obs: Observation
         :param deterministic: Whether to sample or use deterministic actions
         :return: action, value and log probability of the action
         """
         if not self.keep_graph:
-            return super().forward(obs, deterministic)
+            if not isinstance(self.action_dist, CategoricalDistribution):
+                return super().forward(obs, deterministic)
+            latent_pi, latent_vf = self._latents(obs)
+            actions, log_prob = sample_categorical(self.action_net(latent_pi), deterministic)
+            return actions, self.value_net(latent_vf), log_prob
         with th.enable_grad():
-            features = self.extract_features(obs)
-            if self.share_features_extractor:
-                latent_pi, latent_vf = self.mlp_extractor(features)
-            else:
-                latent_pi = self.mlp_extractor.forward_actor(features[0])
-                latent_vf = self.mlp_extractor.forward_critic(features[1])
+            latent_pi, latent_vf = self._latents(obs)
             values = self.value_net(latent_vf)
             distribution = self._get_action_dist_from_latent(latent_pi)
             with th.no_grad():  # a constant (a Gaussian's reparameterised sample would carry a gradient)
@@ -178,6 +201,13 @@ class SplitActorCriticPolicy(ActorCriticPolicy):
             log_prob = distribution.log_prob(actions)
             self.kept_forward = (values, log_prob, distribution.entropy())
         return actions.reshape((-1, *self.action_space.shape)), values.detach(), log_prob.detach()  # type: ignore[misc]
+
+    def _latents(self, obs: th.Tensor) -> tuple[th.Tensor, th.Tensor]:
+        """The actor's and the critic's latent features (SB3's forward pass up to its heads)."""
+        features = self.extract_features(obs)
+        if self.share_features_extractor:
+            return self.mlp_extractor(features)
+        return self.mlp_extractor.forward_actor(features[0]), self.mlp_extractor.forward_critic(features[1])
 
     def critic_parameters(self) -> list[th.nn.Parameter]:
         """The parameters of V(s)."""
