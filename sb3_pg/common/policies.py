@@ -15,7 +15,7 @@ from typing import Any
 import torch as th
 from gymnasium import spaces
 from stable_baselines3.common.distributions import CategoricalDistribution
-from stable_baselines3.common.policies import ActorCriticPolicy
+from stable_baselines3.common.policies import ActorCriticPolicy, BaseModel
 from stable_baselines3.common.torch_layers import CombinedExtractor, MlpExtractor, NatureCNN
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 
@@ -112,7 +112,8 @@ class ActorPolicy(ActorCriticPolicy):
         :return: action, ``None`` (no value) and log probability of the action
         """
         if isinstance(self.action_dist, CategoricalDistribution):
-            logits = self.action_net(self.mlp_extractor.forward_actor(self.extract_features(obs)))
+            features = BaseModel.extract_features(self, obs, self.features_extractor)  # the one (shared) extractor
+            logits = self.action_net(self.mlp_extractor.forward_actor(features))
             actions, log_prob = sample_categorical(logits, deterministic)
             return actions, None, log_prob
         distribution = self.get_distribution(obs)
