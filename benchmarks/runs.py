@@ -119,15 +119,24 @@ def curve_stats(curve: list, threshold: float) -> dict[str, float]:
     }
 
 
-def run_row(name: str, run: dict) -> dict[str, Any]:
-    """One row of the table: a stored run's keys and its statistics."""
-    stats = curve_stats(run["curve"], ENVS[run["env"]]["threshold"])
-    budget = run_budget(run)
-    config = canonical_config(run["algo"], run["hyperparams"], budget)
+def run_row(name: str, tag: str, run: dict, hyperparams: dict, budget: int, curve: list, seconds: float) -> dict[str, Any]:
+    """
+    One row of the table: a stored run's keys and its statistics.
+
+    :param name: the row's run name
+    :param tag: its tag
+    :param run: the stored run (``algo``, ``env``, ``seed``; ``final_episodes`` and ``machine`` where stored)
+    :param hyperparams: the hyperparameters it trained with
+    :param budget: its budget
+    :param curve: its evaluation curve, ``[[step, mean return], ...]``
+    :param seconds: its wall time
+    """
+    stats = curve_stats(curve, ENVS[run["env"]]["threshold"])
+    config = canonical_config(run["algo"], hyperparams, budget)
     final_episodes = run.get("final_episodes")
     return {
         "name": name,
-        "tag": name[len(run["algo"]) + 1 :],
+        "tag": tag,
         "algo": run["algo"],
         "env": run["env"],
         "seed": run["seed"],
@@ -137,9 +146,9 @@ def run_row(name: str, run: dict) -> dict[str, Any]:
         **{key: stats[key] for key in ("final", "max", "curve_mean", "steps")},
         "reached": not np.isnan(stats["steps"]),
         "final100": float(np.mean(final_episodes)) if final_episodes else np.nan,
-        "seconds": float(run["seconds"]),
+        "seconds": float(seconds),
         "host": (run.get("machine") or {}).get("host", ""),
-        "curve": run["curve"],
+        "curve": curve,
     }
 
 
@@ -163,7 +172,10 @@ def load_runs(runs_dir: Path = RUNS_DIR) -> pd.DataFrame:
             raise ValueError(f"{path}: file name does not match its algo, env and seed")
         if "hyperparams" not in run:
             raise ValueError(f"{path}: no hyperparams (python benchmarks/migrate_runs.py)")
-        rows.append(run_row(path.name[: -len(suffix)], run))
+        name = path.name[: -len(suffix)]
+        rows.append(
+            run_row(name, name[len(run["algo"]) + 1 :], run, run["hyperparams"], run_budget(run), run["curve"], run["seconds"])
+        )
     return pd.DataFrame(rows).sort_values(["name", "env", "seed"], ignore_index=True)
 
 
@@ -181,25 +193,7 @@ def load_time_to_solve(folder: Path = RESULTS / "time_to_solve") -> pd.DataFrame
         if "config" not in run or "curve" not in run or run.get("stopped_when_solved") or run["env"] not in ENVS:
             continue
         curve = [[step, value] for step, value, *_ in run["curve"]]
-        stats = curve_stats(curve, ENVS[run["env"]]["threshold"])
+        seconds = run.get("total_seconds", run["seconds"])
         budget = int(float(run["config"]["n_timesteps"]))
-        config = canonical_config(run["algo"], run["config"], budget)
-        rows.append(
-            {
-                "name": f"time_to_solve/{path.parent.name}",
-                "tag": path.parent.name,
-                "algo": run["algo"],
-                "env": run["env"],
-                "seed": run["seed"],
-                "budget": budget,
-                "config": config,
-                "shipped": config == shipped_config(run["algo"], run["env"]),
-                **{key: stats[key] for key in ("final", "max", "curve_mean", "steps")},
-                "reached": not np.isnan(stats["steps"]),
-                "final100": np.nan,
-                "seconds": float(run.get("total_seconds", run["seconds"])),
-                "host": "",
-                "curve": curve,
-            }
-        )
+        rows.append(run_row(f"time_to_solve/{path.parent.name}", path.parent.name, run, run["config"], budget, curve, seconds))
     return pd.DataFrame(rows, columns=COLUMNS)

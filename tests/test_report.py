@@ -1,7 +1,7 @@
 """
 benchmarks/report.py: the results tables and the facts quoted in the prose of README.md and docs/ are what the stored
-runs give (``--check``), the check fails, naming the table or fact, when a stored run changes, and the report is
-deterministic.
+runs and measurements give (``--check``), the check fails, naming the table or fact, when a stored result changes,
+the report is deterministic, and adding an env is data.
 """
 
 import json
@@ -18,10 +18,7 @@ REPS = ["--reps", "100"]
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 report = pytest.importorskip("report", reason="benchmarks/report.py needs rliable (pip install -e '.[test]')")
-# The modules report.py imports (benchmarks/report_*.py) and run_zoo's summary, which the tables use
-report_common, report_facts, report_measurements, run_zoo, runs_table = (
-    pytest.importorskip(name) for name in ("report_common", "report_facts", "report_measurements", "run_zoo", "runs")
-)
+report_common, run_zoo, runs_table = (pytest.importorskip(name) for name in ("report_common", "run_zoo", "runs"))
 
 
 def run_report(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
@@ -34,33 +31,35 @@ def run_report(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str
 
 @pytest.fixture
 def copy_root(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
-    """README.md, docs/*.md and the stored runs copied to a folder of their own, regenerated with few resamples."""
+    """README.md, docs/*.md and the stored results copied to a folder of their own, regenerated with few resamples."""
     (tmp_path / "docs").mkdir()
     shutil.copy(ROOT / "README.md", tmp_path / "README.md")
     for page in (ROOT / "docs").glob("*.md"):
         shutil.copy(page, tmp_path / "docs" / page.name)
     results = tmp_path / "benchmarks" / "results"
     results.mkdir(parents=True)
-    shutil.copytree(ROOT / report_common.RUNS_DIR, results / "zoo", ignore=shutil.ignore_patterns("*.tmp"))
-    # benchmarks/time_to_solve.py's runs: the held-out runs of the fast CartPole blocks
-    shutil.copytree(ROOT / "benchmarks" / "results" / "time_to_solve", results / "time_to_solve")
-    # benchmarks/greedy_gap.py's runs, which facts quote
-    shutil.copytree(ROOT / "benchmarks" / "results" / "greedy_gap", results / "greedy_gap")
-    for path in (ROOT / "benchmarks" / "results").glob("*.json"):  # reference scores, throughput, former runners, ...
+    for folder in ("zoo", "time_to_solve", "collapse"):
+        shutil.copytree(ROOT / report.RESULTS / folder, results / folder, ignore=shutil.ignore_patterns("*.tmp"))
+    for path in (ROOT / report.RESULTS).glob("*.json"):  # reference scores, throughput, profiles, ...
         shutil.copy(path, results / path.name)
     status, _, err = run_report(capsys, "--root", str(tmp_path), *REPS, "--no-figures")
     assert status == 0, err
     return tmp_path
 
 
+def check(capsys: pytest.CaptureFixture, root: Path) -> tuple[int, str]:
+    status, _, err = run_report(capsys, "--check", "--root", str(root), *REPS)
+    return status, err
+
+
 def test_repository_tables_match_stored_runs(capsys: pytest.CaptureFixture):
     status, out, err = run_report(capsys, "--check")
     assert status == 0, out + err
-    assert "every results table and fact matches the stored runs" in out
+    assert "every results table and fact matches the stored results" in out
 
 
 def changed_tables(err: str) -> set[str]:
-    return {line.split(" differs")[0] for line in err.splitlines() if "differs from the stored runs" in line}
+    return {line.split(" differs")[0] for line in err.splitlines() if ": table <!-- results:" in line and " differs " in line}
 
 
 def change_run(path: Path) -> None:
@@ -71,28 +70,19 @@ def change_run(path: Path) -> None:
 
 
 def test_check_fails_naming_the_table_of_a_changed_run(copy_root: Path, capsys: pytest.CaptureFixture):
-    runs_dir = copy_root / report_common.RUNS_DIR
-    args = ("--check", "--root", str(copy_root), "--runs-dir", str(runs_dir), *REPS)
-    assert run_report(capsys, *args)[0] == 0
-
-    # A run of the sweep, in one table only
+    runs_dir = copy_root / report.RESULTS / "zoo"
+    assert check(capsys, copy_root)[0] == 0
+    # A run of a sweep: the experiment log's table of runs only, with the diff of its row
     change_run(runs_dir / "reinforce-ep8-lr2e-3_CartPole-v1_0.json")
-    status, _, err = run_report(capsys, *args)
+    status, err = check(capsys, copy_root)
     assert status == 1
-    assert changed_tables(err) == {"docs/reinforce.md: table <!-- results:CartPole-v1 -->"}
-    assert "-| Reinforce, 8 episodes, constant 2e-3 |" in err  # the diff of the row
-
-    # A shipped config's run: its experiment-log table and the across-env summaries it enters (where their numbers move)
-    change_run(runs_dir / "tnpg_Pendulum-v1_0.json")
-    status, _, err = run_report(capsys, *args)
-    assert status == 1
-    named = changed_tables(err)
-    assert "docs/experiments.md: table <!-- results:classic-control -->" in named
-    across_envs = {f"docs/results.md: table <!-- results:{marker} -->" for marker in ("aggregate", "improvement")}
-    assert named - {"docs/reinforce.md: table <!-- results:CartPole-v1 -->"} - across_envs == {
-        "docs/experiments.md: table <!-- results:classic-control -->",
-        "docs/reinforce.md: table <!-- results:Pendulum-v1 -->",  # TNPG's row beside the example's sweep
-    }
+    assert changed_tables(err) == {"docs/experiments.md: table <!-- results:runs -->"}
+    assert "-| `reinforce-ep8-lr2e-3` | 0-4 |" in err and "+| `reinforce-ep8-lr2e-3` | 0-4 |" in err
+    # A held-out run of a shipped block: README's table of what ships too
+    change_run(runs_dir / "tnpg-heldout_Pendulum-v1_10.json")
+    status, err = check(capsys, copy_root)
+    assert "README.md: table <!-- results:shipped -->" in changed_tables(err)
+    assert "-| Pendulum-v1 (-200) | **TNPG** | 10-14 |" in err
 
 
 def test_report_is_deterministic(capsys: pytest.CaptureFixture):
@@ -104,80 +94,79 @@ def test_report_is_deterministic(capsys: pytest.CaptureFixture):
 
 
 def test_missing_and_unknown_markers_are_errors(copy_root: Path, capsys: pytest.CaptureFixture):
-    readme = copy_root / "docs" / "experiments.md"
-    readme.write_text(readme.read_text().replace("<!-- results:CartPole-v1 -->", "<!-- results:CartPole-v0 -->", 1))
-    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
+    page = copy_root / "docs" / "experiments.md"
+    page.write_text(page.read_text().replace("<!-- results:runs -->", "<!-- results:runz -->", 1))
+    status, err = check(capsys, copy_root)
     assert status == 1
-    assert "docs/experiments.md: no table is defined for the markers ['CartPole-v0'] (report.py's TABLES)" in err
-    assert "docs/experiments.md: the markers ['CartPole-v1'] are missing" in err
+    assert "docs/experiments.md: no table is defined for the marker runz" in err
+    assert "docs/experiments.md: the marker <!-- results:runs --> is missing" in err
 
 
-def test_row_without_runs_is_an_error(copy_root: Path, capsys: pytest.CaptureFixture):
-    for path in (copy_root / report_common.RUNS_DIR).glob("tnpg-damping0.001_CartPole-v1_*.json"):
-        path.unlink()
-    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
+def test_adding_an_env_is_data(copy_root: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch):
+    """An env in envs.json (here patched in) with stored runs: its section of the table of runs, no code."""
+    monkeypatch.setitem(runs_table.ENVS, "NewEnv-v0", {"family": "mujoco", "threshold": 100.0})
+    curve = [[10_000 * (i + 1), float(20 * i)] for i in range(10)]
+    for seed in (0, 1):
+        run = {"algo": "trpo", "env": "NewEnv-v0", "seed": seed, "command": ["-n", "100000"], "curve": curve}
+        run |= {"seconds": 1.0, "hyperparams": {"policy": "MlpPolicy", "n_timesteps": 100000}}
+        (copy_root / report.RESULTS / "zoo" / f"trpo_NewEnv-v0_{seed}.json").write_text(json.dumps(run))
+    status, err = check(capsys, copy_root)
+    assert status == 1 and changed_tables(err) == {"docs/experiments.md: table <!-- results:runs -->"}
+    assert "+**NewEnv-v0** (threshold 100)" in err
+    row = "+| `trpo` | 0, 1 | no block ships for this env | 100k | 2/2 | 60k [60k, 60k] | 160 [160, 160] | 180 [180, 180] |"
+    assert row in err
+
+
+def test_fact_is_rewritten_from_the_stored_runs(copy_root: Path, capsys: pytest.CaptureFixture):
+    page = copy_root / "docs" / "experiments.md"
+    key = "run:tnpg-tune-kllin0.06/Walker2d-v5/final/median/0"
+    text = page.read_text()
+    written = text.split(f"<!-- fact:{key} -->", 1)[1].split("<!-- /fact -->", 1)[0]
+    page.write_text(text.replace(f"<!-- fact:{key} -->{written}<", f"<!-- fact:{key} -->4000<"))
+    status, err = check(capsys, copy_root)
     assert status == 1
-    assert "docs/tnpg.md CartPole-v1: no stored runs tnpg-damping0.001_CartPole-v1_*.json" in err
-
-
-def test_placeholder_table_appears_with_its_marker_and_runs(
-    copy_root: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
-):
-    """A MuJoCo table is written only where its marker is, with the rows that have stored runs."""
-    monkeypatch.setattr(report_facts, "FACTS", {})  # the facts quote the Hopper runs removed below: plain text here
-    for page in (copy_root / "README.md", *(copy_root / "docs").glob("*.md")):
-        page.write_text(report_facts.FACT.sub(lambda match: match["body"], page.read_text()))
-    curve = [[10_000 * (i + 1), float(100 * i)] for i in range(10)]
-    for stored in (copy_root / report_common.RUNS_DIR).glob("*_Hopper-v5_*.json"):  # start from an env without runs
-        stored.unlink()
-    for seed in (2, 3):  # seeds the shipped block was not tuned on (0, 1): report.py --check wants such runs
-        run = {"algo": "tnpg", "env": "Hopper-v5", "seed": seed, "command": [], "curve": curve, "seconds": 1.0}
-        run["hyperparams"] = run_zoo.config_block("tnpg", "Hopper-v5")
-        (copy_root / report_common.RUNS_DIR / f"tnpg_Hopper-v5_{seed}.json").write_text(json.dumps(run))
-    page = copy_root / "docs" / "tnpg.md"
-    marker = "<!-- results:Hopper-v5 -->"
-    if marker in page.read_text():  # start from a page without the marker
-        before, rest = page.read_text().split(marker, 1)
-        page.write_text(before + rest.split("<!-- /results -->", 1)[1])
+    assert f"docs/experiments.md: fact <!-- fact:{key} --> differs from the stored results: '4000' -> '{written}'" in err
     assert run_report(capsys, "--root", str(copy_root), *REPS, "--no-figures")[0] == 0
-    assert "results:Hopper-v5" not in page.read_text()
-
-    page.write_text(page.read_text() + "\n<!-- results:Hopper-v5 -->\n<!-- /results -->\n")
-    status, _, err = run_report(capsys, "--root", str(copy_root), *REPS, "--no-figures")
-    assert status == 0, err
-    block = page.read_text().split("<!-- results:Hopper-v5 -->")[1].split("<!-- /results -->")[0]
-    header = "| config | budget | reached 1915 | final eval | max eval | mean over the curve | IQM of final eval [95% CI] |"
-    assert header in block
-    label = dict((run, label) for label, run in report.TNPG_MUJOCO_ROWS["Hopper-v5"])["tnpg"]
-    assert f"| {label} | 100k | 0/2 | 800 [800, 800] | 900 [900, 900] | 450 [450, 450] | 800 [800, 800] |" in block
-    assert "TRPO" not in block  # no stored runs
+    assert page.read_text() == text
 
 
-def test_final_eval_and_summary_agree():
-    """The IQM's per-run final evaluation is the tables' "final" (``runs.curve_stats``, the one place it is computed)."""
-    runs = report_common.load_runs(ROOT / report_common.RUNS_DIR)
-    for (name, env), group in runs.items():
-        for run in group:
-            stats = runs_table.curve_stats(run["curve"], run_zoo.THRESHOLDS[env])
-            assert report_common.final_eval(run) == stats["final"], (name, env)
-        summary = run_zoo.summarize(group, run_zoo.THRESHOLDS[env])
-        median = float(np.median([report_common.final_eval(run) for run in group]))
-        assert summary["final"].split(" ")[0] == report_common.number(median), (name, env)
+def test_check_fails_naming_the_facts_of_a_changed_run(copy_root: Path, capsys: pytest.CaptureFixture):
+    for seed in (2, 3, 4):
+        change_run(copy_root / report.RESULTS / "zoo" / f"tnpg-kllin0.06_Walker2d-v5_{seed}.json")
+    status, err = check(capsys, copy_root)
+    assert status == 1
+    facts = {line.split(" differs")[0] for line in err.splitlines() if "fact <!-- fact:" in line}
+    assert facts == {"docs/experiments.md: fact <!-- fact:run:tnpg-kllin0.06/Walker2d-v5/final/median/0 -->"}
 
 
-def test_final_model_column_is_the_median_of_its_runs_100_episode_means():
-    """The "final model, 100 episodes" cell: median [min, max] over seeds of each run's final_episodes mean; "-" where
-    a run has none (run_zoo.py without --final-episodes)."""
-    curve = [[5000, 100.0], [10000, 200.0]]
-    runs = [
-        {"seed": seed, "curve": curve, "seconds": 1.0, "final_episodes": episodes}
-        for seed, episodes in enumerate(([190.0, 210.0], [100.0, 120.0, 140.0], [250.0]))
-    ]
-    tables = pytest.importorskip("report_tables")
-    assert tables.cells(runs, "LunarLander-v3", ("final100",)) == ["200 [120, 250]"]
-    assert tables.cells(runs[:1], "LunarLander-v3", ("final100",)) == ["200"]
-    runs[1] = {"seed": 1, "curve": curve, "seconds": 1.0}
-    assert tables.cells(runs, "LunarLander-v3", ("final100",)) == ["-"]
+def test_fact_keys_name_their_runs_and_statistic(capsys: pytest.CaptureFixture):
+    zoo = runs_table.load_runs()
+    text = lambda key: report.fact_text(key, zoo, ROOT / report.RESULTS)  # noqa: E731
+    heldout = zoo[(zoo.name == "tnpg-heldout") & (zoo.env == "Acrobot-v1")]
+    assert text("run:tnpg-heldout/Acrobot-v1/reached/of/1") == f"{heldout.reached.sum()} of {len(heldout)}"
+    assert text("run:tnpg-heldout/Acrobot-v1/final/median/1") == report_common.number(heldout.final.median())
+    assert text("run:tnpg-heldout/Acrobot-v1/final/n/0") == str(len(heldout))
+    level = heldout.final.median()
+    assert text(f"run:tnpg-heldout/Acrobot-v1/final:{level}/of/0") == f"{(heldout.final >= level).sum()} of {len(heldout)}"
+    pooled = zoo[zoo.name.isin(["tnpg", "tnpg-heldout"]) & (zoo.env == "Acrobot-v1")]
+    assert text("run:tnpg+tnpg-heldout/Acrobot-v1/reached/cell/1") == f"{pooled.reached.sum()}/{len(pooled)}"
+    seed = int(heldout.seed.iloc[0])
+    assert text(f"run:tnpg-heldout/Acrobot-v1/final/cell/1/{seed}") == report_common.number(heldout.final.iloc[0])
+    stored = json.loads((ROOT / report.RESULTS / "throughput_tnpg.json").read_text())
+    ratio = stored["algorithms"]["TNPG"]["ratio_to_counterpart"]
+    assert text("json:throughput_tnpg.json/algorithms/TNPG/ratio_to_counterpart/ratio") == f"{ratio:.2f}x"
+    with pytest.raises(ValueError, match="no stored runs"):
+        text("run:tnpg-none/Acrobot-v1/final/median/1")
+
+
+def test_a_fact_that_gives_no_text_is_an_error(copy_root: Path, capsys: pytest.CaptureFixture):
+    page = copy_root / "docs" / "tnpg.md"
+    page.write_text(page.read_text() + "\n<!-- fact:run:tnpg-none/Walker2d-v5/max/cell/0 -->1<!-- /fact -->\n")
+    page.write_text(page.read_text() + "<!-- fact:walker-final -->1<!-- /fact -->\n")
+    status, err = check(capsys, copy_root)
+    assert status == 1
+    assert "docs/tnpg.md: fact <!-- fact:run:tnpg-none/Walker2d-v5/max/cell/0 -->: ValueError('no stored runs')" in err
+    assert "docs/tnpg.md: fact <!-- fact:walker-final -->: ValueError('not a run:... or json:... key')" in err
 
 
 def test_number_formats():
@@ -187,103 +176,34 @@ def test_number_formats():
     assert report_common.number(499.66) == "499.7"
     assert report_common.steps(12_500) == "12.5k"
     assert report_common.steps(49_920) == "49.9k"
-    assert report_common.budget(499_200) == "500k"
-    assert report_common.budget(1_003_392) == "1M"
+    assert report_common.steps(2_000_000) == "2M"
     assert report_common.spread([15_000, 30_000, 40_000, 20_000, 35_000], report_common.steps) == "30k [15k, 40k]"
     assert report_common.spread([70_000], report_common.steps) == "70k"
-    assert report_common.spread([], report_common.steps) == "-"
-
-
-def test_a_row_label_names_its_runs_seeds():
+    assert report_common.spread([float("nan")], report_common.steps) == "-"
     assert report_common.seed_span([12, 10, 11, 13, 14]) == "10-14"
     assert report_common.seed_span([10, 12]) == "10, 12"
-    assert report_common.seed_span([3]) == "3"
 
 
-def test_check_fails_on_a_changed_throughput_file(copy_root: Path, capsys: pytest.CaptureFixture):
-    path = copy_root / "benchmarks" / "results" / "throughput_tnpg.json"
+def test_measurement_tables_follow_their_stored_files(copy_root: Path, capsys: pytest.CaptureFixture):
+    """A table of stored measurements is data: a changed value fails --check naming its table."""
+    results = copy_root / report.RESULTS
+    path = results / "throughput_tnpg.json"
     stored = json.loads(path.read_text())
-    stored["algorithms"]["TNPG"]["median_steps_per_s"] *= 2
+    stored["algorithms"]["TNPG"]["median_steps_per_s"] = 1234.0
     path.write_text(json.dumps(stored))
-    status, _, err = run_report(capsys, "--root", str(copy_root), *REPS, "--check")
-    assert status == 1
-    expected = {f"{page}: table <!-- results:throughput -->" for page in ("README.md", "docs/reinforce.md")}
-    assert changed_tables(err) == {*expected, "docs/speed.md: table <!-- results:speed-targets -->"}
-
-
-def test_speed_tables_follow_their_stored_files(copy_root: Path, capsys: pytest.CaptureFixture):
-    """docs/speed.md's targets say "met" from the stored ratio; a changed profile or many-envs file fails --check."""
-    results = copy_root / "benchmarks" / "results"
-    targets = report_measurements.render_speed_targets(results)
-    row = next(line for line in targets.splitlines() if "--n-envs 8`" in line and "TDActorCritic" in line)
-    stored_ratio = json.loads((results / "throughput_td_actor_critic_8envs.json").read_text())["algorithms"]["TDActorCritic"]
-    assert row.endswith(f"| {'yes' if stored_ratio['ratio_to_counterpart'] >= 1.5 else 'no'} | " + row.split("| ")[-1])
-    path = results / "throughput_td_actor_critic_8envs.json"
-    stored = json.loads(path.read_text())
-    stored["algorithms"]["TDActorCritic"]["ratio_to_counterpart"] = 1.2
-    path.write_text(json.dumps(stored))
-    row = next(line for line in report_measurements.render_speed_targets(results).splitlines() if "**1.20x**" in line)
-    assert "| 1.5x | no |" in row
     for name in ("profile_CartPole-v1_1env.json", "many_envs.json"):
-        path = results / name
-        text = path.read_text().replace('"steps_per_s": ', '"steps_per_s": 1', 1)
-        path.write_text(text.replace('"median_steps_per_s": ', '"median_steps_per_s": 1', 1))
-    status, _, err = run_report(capsys, "--root", str(copy_root), *REPS, "--check")
+        text = (results / name).read_text()
+        (results / name).write_text(
+            text.replace('"steps_per_s": ', '"steps_per_s": 1', 1).replace('_steps_per_s": ', '_steps_per_s": 1', 1)
+        )
+    status, err = check(capsys, copy_root)
     assert status == 1
-    markers = ("speed-targets", "profiles", "many-envs")
-    assert {f"docs/speed.md: table <!-- results:{marker} -->" for marker in markers} <= changed_tables(err)
-
-
-def fact_text(page: Path, key: str) -> str:
-    """The text of the first fact ``key`` in a page."""
-    return page.read_text().split(f"<!-- fact:{key} -->", 1)[1].split("<!-- /fact -->", 1)[0]
-
-
-def changed_facts(err: str) -> set[str]:
-    return {line.split(" differs")[0] for line in err.splitlines() if "fact <!-- fact:" in line}
-
-
-def test_fact_is_rewritten_from_the_stored_runs(copy_root: Path, capsys: pytest.CaptureFixture):
-    readme = copy_root / "docs" / "experiments.md"
-    key = "run:tnpg/Walker2d-v5/final/median/0"  # a fact that names its runs and statistic (no FACTS entry)
-    written = fact_text(readme, key)
-    text = readme.read_text()
-    readme.write_text(text.replace(f"<!-- fact:{key} -->{written}<", f"<!-- fact:{key} -->4000<"))
-    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
-    assert status == 1
-    fact = f"docs/experiments.md: fact <!-- fact:{key} --> differs from the stored runs"
-    assert f"{fact}: {key}: '4000' -> '{written}'" in err
-    assert run_report(capsys, "--root", str(copy_root), *REPS, "--no-figures")[0] == 0
-    assert readme.read_text() == text
-
-
-def test_check_fails_naming_the_facts_of_a_changed_run(copy_root: Path, capsys: pytest.CaptureFixture):
-    runs_dir = copy_root / report_common.RUNS_DIR
-    args = ("--check", "--root", str(copy_root), "--runs-dir", str(runs_dir), *REPS)
-    change_run(runs_dir / "tnpg_Walker2d-v5_2.json")  # the median seed's final evaluation: 4178 -> lower
-    status, _, err = run_report(capsys, *args)
-    assert status == 1
-    facts = changed_facts(err)
-    assert "docs/experiments.md: fact <!-- fact:run:tnpg/Walker2d-v5/final/median/0 -->" in facts
-    assert "docs/tnpg.md: fact <!-- fact:run:tnpg/Walker2d-v5/final/cell/0 -->" in facts
-    assert "run:tnpg/Walker2d-v5/final/cell/0: '4178 [3916, 4721]' -> " in err
-    assert all("Walker2d" in line or "walker" in line or "mujoco" in line for line in facts)
-
-
-def test_unknown_and_unused_facts_are_errors(copy_root: Path, capsys: pytest.CaptureFixture):
-    page = copy_root / "docs" / "tnpg.md"
-    old, new = "<!-- fact:walker-tnpg-tune-final-median -->", "<!-- fact:walker-tnpg-tune-final-medians -->"
-    text = page.read_text().replace(old, new)
-    page.write_text(text)
-    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
-    assert status == 1
-    assert "docs/tnpg.md: no fact is defined for the keys ['walker-tnpg-tune-final-medians'] (report_facts.py's FACTS)" in err
-    assert "facts used in no file (report_facts.py's FACTS): ['walker-tnpg-tune-final-median']" in err
-    # A fact naming runs that are not stored
-    page.write_text(text.replace(new, "<!-- fact:run:tnpg-none/Walker2d-v5/max/cell/0 -->"))
-    status, _, err = run_report(capsys, "--check", "--root", str(copy_root), *REPS)
-    assert status == 1
-    assert "fact run:tnpg-none/Walker2d-v5/max/cell/0: ValueError('no stored runs tnpg-none_Walker2d-v5_*.json')" in err
+    assert {
+        f"docs/speed.md: table <!-- results:{marker} -->" for marker in ("throughput", "profiles", "many-envs")
+    } <= changed_tables(err)
+    assert "| `throughput_tnpg.json` | Pendulum-v1 | 2 | 41k | TNPG | 1,234 |" in report.render_measurement(
+        results, *report.MEASUREMENTS[0][2:]
+    )
 
 
 # --- The table of runs (benchmarks/runs.py) and the migration of runs stored without hyperparams ----------------
@@ -367,22 +287,23 @@ def test_time_to_solve_runs_load(tmp_path: Path):
     assert row.shipped and row.steps == 4000 and row.final == pytest.approx(1080 / 3) and row["max"] == 500.0
 
 
-def test_check_refuses_a_shipped_block_without_held_out_runs_and_a_stale_shipped_label(
+def test_check_refuses_a_shipped_block_without_held_out_runs_and_rows_are_labelled_by_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    report_shipped = pytest.importorskip("report_shipped")
-    monkeypatch.setattr(report_shipped, "SHIPPED", {"chosen_on": {"reinforce": {"CartPole-v1": "0-4"}}})
+    monkeypatch.setattr(report, "SHIPPED", {"chosen_on": {"reinforce": {"CartPole-v1": "0-4"}}})
     shipped = run_zoo.config_block("reinforce", "CartPole-v1")
     stored_run(tmp_path, "reinforce", 0, [[5000, 500.0]], shipped)  # a tuning seed of the block (0-4)
     stored_run(tmp_path, "reinforce-old", 12, [[5000, 500.0]], {**shipped, "learning_rate": 0.5})
     table = runs_table.load_runs(tmp_path)
-    [problem] = report_shipped.shipped_problems(table)
+    [problem] = report.shipped_problems(table)
     assert problem.startswith("reinforce on CartPole-v1: the shipped block") and "held-out seeds" in problem
-    # A held-out run of the shipped block, whatever its name: no problem; a row calling other runs shipped: one
+    # A held-out run of the shipped block, whatever its name: no problem
     stored_run(tmp_path, "reinforce-anything", 12, [[5000, 480.0]], shipped)
     table = runs_table.load_runs(tmp_path)
-    assert report_shipped.shipped_problems(table) == []
-    [problem] = report_shipped.shipped_problems(table, [("README.md", "CartPole-v1", "reinforce-old", "CartPole-v1")])
-    assert "calls the runs reinforce-old on CartPole-v1 shipped" in problem
-    rendered = report_shipped.render_shipped(table)
-    assert "| CartPole-v1 (475) | **Reinforce** | 12 | 1/1 | 480 [480, 480] | 480 [480, 480] | 5k |" in rendered
+    assert report.shipped_problems(table) == []
+    rendered = report.render_shipped(table)
+    assert "| CartPole-v1 (475) | **Reinforce** | 12 | 1/1 | 480 [480, 480] | 480 | 5k |" in rendered
+    # The table of runs labels each row by its config, so no row can call another block shipped
+    runs = report.render_runs(table)
+    assert "| `reinforce-anything` | 12 | **shipped** |" in runs
+    assert "| `reinforce-old` | 12 | `learning_rate=0.5` |" in runs
