@@ -48,12 +48,10 @@ class CheckFiniteCallback(BaseCallback):
     def _on_step(self) -> bool:
         new_obs, rewards = self.locals["new_obs"], self.locals["rewards"]
         check_finite(new_obs, rewards, self.num_timesteps)
-        dones = self.locals["dones"]
-        if not dones.any():
-            return True
-        for done, info in zip(dones, self.locals["infos"]):
-            terminal = info.get("terminal_observation")
-            if done and terminal is not None:
+        infos = self.locals["infos"]
+        for index in np.flatnonzero(self.locals["dones"]):
+            terminal = infos[index].get("terminal_observation")
+            if terminal is not None:
                 if isinstance(terminal, dict):
                     terminal = {key: np.asarray(value)[None] for key, value in terminal.items()}
                 else:
