@@ -42,11 +42,15 @@ def spread(values: Iterable[float], fmt: Callable[[float], str] = number) -> str
 
 
 def seed_span(seeds: Iterable[int]) -> str:
-    """The seeds of a row: ``10-19`` when consecutive, else listed (``0, 1, 5, 6``)."""
-    ordered = sorted(int(seed) for seed in seeds)
-    if len(ordered) > 2 and ordered == list(range(ordered[0], ordered[-1] + 1)):
-        return f"{ordered[0]}-{ordered[-1]}"
-    return ", ".join(str(seed) for seed in ordered)
+    """The seeds of a row, each run of three or more consecutive seeds as a range: ``0, 1, 5-9, 100-109``."""
+    ordered, parts = sorted(int(seed) for seed in seeds), []
+    start = 0
+    for end in range(len(ordered)):
+        if end + 1 == len(ordered) or ordered[end + 1] != ordered[end] + 1:
+            run = ordered[start : end + 1]
+            parts += [f"{run[0]}-{run[-1]}"] if len(run) > 2 else [str(seed) for seed in run]
+            start = end + 1
+    return ", ".join(parts)
 
 
 def interval_estimate(scores: np.ndarray | list[np.ndarray], func: Callable[..., float]) -> tuple[float, float, float]:

@@ -182,6 +182,7 @@ def test_number_formats():
     assert report_common.spread([float("nan")], report_common.steps) == "-"
     assert report_common.seed_span([12, 10, 11, 13, 14]) == "10-14"
     assert report_common.seed_span([10, 12]) == "10, 12"
+    assert report_common.seed_span([*range(200, 210), 0, 1, *range(100, 110), 5]) == "0, 1, 5, 100-109, 200-209"
 
 
 def test_measurement_tables_follow_their_stored_files(copy_root: Path, capsys: pytest.CaptureFixture):

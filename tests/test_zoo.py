@@ -31,8 +31,8 @@ REPO = Path(__file__).resolve().parents[1]
 # Envs every shipped config must have a block for
 REQUIRED_ENVS = ["CartPole-v1", "Acrobot-v1", "LunarLander-v3", "Pendulum-v1", "MountainCarContinuous-v0"]
 MUJOCO_ENVS = ["HalfCheetah-v5", "Hopper-v5", "Walker2d-v5", "Swimmer-v5"]
-# Envs that need packages the tests do not install (box2d, mujoco) are trained on a stand-in with the same
-# kind of spaces, so that the block's settings are still built into a model and trained
+# LunarLander (box2d, which the tests do not install) and the MuJoCo envs (slower to step) are trained on a stand-in
+# with the same kind of spaces, so that the block's settings are still built into a model and trained
 STAND_INS = {"LunarLander-v3": "Acrobot-v1", **{env_id: "Pendulum-v1" for env_id in MUJOCO_ENVS}}
 
 
