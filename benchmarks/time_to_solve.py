@@ -96,6 +96,13 @@ OTHER_ENVS = [
         "python benchmarks/time_to_solve.py --env Pendulum-v1 --algos tnpg trpo ppo --seeds 100 101 102 "
         "--stop-when-solved tnpg trpo ppo --tag pendulum-heldout",
     ),
+    (
+        "lunarlander-heldout",
+        "LunarLander-v3",
+        ["tnpg", "ppo", "a2c", "trpo"],
+        "python benchmarks/time_to_solve.py --env LunarLander-v3 --algos tnpg ppo a2c trpo --seeds 100 101 102 "
+        "--stop-when-solved tnpg ppo a2c trpo --tag lunarlander-heldout",
+    ),
 ]
 NAMES = {
     "reinforce": "Reinforce",
