@@ -6,6 +6,7 @@ own runs.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 
 import numpy as np
@@ -43,13 +44,11 @@ def spread(values: Iterable[float], fmt: Callable[[float], str] = number) -> str
 
 def seed_span(seeds: Iterable[int]) -> str:
     """The seeds of a row, each run of three or more consecutive seeds as a range: ``0, 1, 5-9, 100-109``."""
-    ordered, parts = sorted(int(seed) for seed in seeds), []
-    start = 0
-    for end in range(len(ordered)):
-        if end + 1 == len(ordered) or ordered[end + 1] != ordered[end] + 1:
-            run = ordered[start : end + 1]
-            parts += [f"{run[0]}-{run[-1]}"] if len(run) > 2 else [str(seed) for seed in run]
-            start = end + 1
+    parts: list[str] = []
+    # Consecutive seeds share seed - position in the sorted list
+    for _, group in itertools.groupby(enumerate(sorted(int(seed) for seed in seeds)), lambda item: item[1] - item[0]):
+        run = [seed for _, seed in group]
+        parts += [f"{run[0]}-{run[-1]}"] if len(run) > 2 else [str(seed) for seed in run]
     return ", ".join(parts)
 
 
