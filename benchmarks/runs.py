@@ -162,7 +162,6 @@ def load_runs(runs_dir: Path = RUNS_DIR) -> pd.DataFrame:
 
     :param runs_dir: the folder of run_zoo's JSON files
     :raises ValueError: a file whose name does not match its algo, env and seed, or a run without hyperparams
-        (``benchmarks/migrate_runs.py`` gives them to runs stored before they were recorded)
     """
     rows = []
     for path in sorted(runs_dir.glob("*.json")):
@@ -171,7 +170,7 @@ def load_runs(runs_dir: Path = RUNS_DIR) -> pd.DataFrame:
         if not path.name.endswith(suffix) or not path.name.startswith(run["algo"]):
             raise ValueError(f"{path}: file name does not match its algo, env and seed")
         if "hyperparams" not in run:
-            raise ValueError(f"{path}: no hyperparams (python benchmarks/migrate_runs.py)")
+            raise ValueError(f"{path}: no hyperparams (the config block it trained with)")
         name = path.name[: -len(suffix)]
         rows.append(
             run_row(name, name[len(run["algo"]) + 1 :], run, run["hyperparams"], run_budget(run), run["curve"], run["seconds"])

@@ -207,9 +207,7 @@ def test_measurement_tables_follow_their_stored_files(copy_root: Path, capsys: p
     )
 
 
-# --- The table of runs (benchmarks/runs.py) and the migration of runs stored without hyperparams ----------------
-
-migrate_runs = pytest.importorskip("migrate_runs")
+# --- The table of runs (benchmarks/runs.py) ------------------------------------------------------------------------
 
 
 def stored_run(tmp_path: Path, name: str, seed: int, curve: list, hyperparams: dict, **extra) -> None:
@@ -256,22 +254,21 @@ def test_canonical_config_is_equal_exactly_when_runs_trained_alike():
 
 
 def test_every_stored_run_has_its_hyperparams_and_a_row():
-    """The migration left no run without hyperparams; every stored run loads into the table."""
-    assert migrate_runs.main(["--check"]) == 0
+    """Every stored run records the hyperparameters it trained with and loads into the table."""
+    paths = list(runs_table.RUNS_DIR.glob("*.json"))
+    assert all("hyperparams" in json.loads(path.read_text()) for path in paths)
     table = runs_table.load_runs()
-    assert len(table) == len(list(runs_table.RUNS_DIR.glob("*.json")))
+    assert len(table) == len(paths)
     assert set(table.env) <= set(runs_table.ENVS)
 
 
-def test_recovered_hyperparams_are_those_rl_zoo_records(tmp_path: Path):
-    """For a command with -params: the block at a commit updated with them, as RL-Zoo's config.yml holds them."""
-    head = migrate_runs.git("rev-parse", "HEAD").strip()
-    block = migrate_runs.block_at(head, "tnpg", "CartPole-v1")
-    command = ["train", "--algo", "tnpg", "-params", "cg_damping:0.5", "policy_kwargs:dict(ortho_init=False)", "gamma:0.9"]
-    run = {"algo": "tnpg", "env": "CartPole-v1", "seed": 0, "command": command, "curve": [[5000, 1.0]]}
-    hyperparams, source = migrate_runs.recover("tnpg-x", run, head)
-    assert hyperparams == {**block, "cg_damping": 0.5, "policy_kwargs": {"ortho_init": False}, "gamma": 0.9}
-    assert list(hyperparams) == sorted(hyperparams) and f"zoo_configs/tnpg.yml at {head[:7]}" in source
+def test_a_run_without_hyperparams_is_refused(tmp_path: Path):
+    stored_run(tmp_path, "reinforce", 0, [[5000, 1.0]], {})
+    run = json.loads((tmp_path / "reinforce_CartPole-v1_0.json").read_text())
+    del run["hyperparams"]
+    (tmp_path / "reinforce_CartPole-v1_0.json").write_text(json.dumps(run))
+    with pytest.raises(ValueError, match="no hyperparams"):
+        runs_table.load_runs(tmp_path)
 
 
 def test_time_to_solve_runs_load(tmp_path: Path):
