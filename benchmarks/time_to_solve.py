@@ -4,7 +4,7 @@ evaluation whose mean return over ``--eval-episodes`` (10) greedy episodes reach
 every evaluation included.
 
     python benchmarks/time_to_solve.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg a2c ppo \\
-        --seeds 200 201 202 203 204 205 206 207 208 209 --stop-when-solved a2c ppo --tag heldout2
+        --seeds 400 401 402 403 404 405 406 407 408 409 --stop-when-solved a2c ppo --tag heldout4
     python benchmarks/time_to_solve.py --report            # the README's "Seconds to solve" section, written in place
     python benchmarks/time_to_solve.py --check             # exit status 1 if the README's section is not what --report writes
 
@@ -64,11 +64,11 @@ ENVS_START, ENVS_END = "<!-- time-to-solve-envs:start -->", "<!-- time-to-solve-
 # The runs README's tables report: tag, env, algorithms in the table's order, the command that made them
 REPORTED = [
     (
-        "heldout2",
+        "heldout4",
         "CartPole-v1",
         ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"],
         "python benchmarks/time_to_solve.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg "
-        "a2c ppo --seeds 200 201 202 203 204 205 206 207 208 209 --stop-when-solved a2c ppo --tag heldout2",
+        "a2c ppo --seeds 400 401 402 403 404 405 406 407 408 409 --stop-when-solved a2c ppo --tag heldout4",
     ),
     (
         "heldout-tianshou",
