@@ -263,9 +263,7 @@ def test_every_stored_run_has_its_hyperparams_and_a_row():
 
 
 def test_a_run_without_hyperparams_is_refused(tmp_path: Path):
-    stored_run(tmp_path, "reinforce", 0, [[5000, 1.0]], {})
-    run = json.loads((tmp_path / "reinforce_CartPole-v1_0.json").read_text())
-    del run["hyperparams"]
+    run = {"algo": "reinforce", "env": "CartPole-v1", "seed": 0, "curve": [[5000, 1.0]], "seconds": 1.0}
     (tmp_path / "reinforce_CartPole-v1_0.json").write_text(json.dumps(run))
     with pytest.raises(ValueError, match="no hyperparams"):
         runs_table.load_runs(tmp_path)
