@@ -169,3 +169,31 @@ def test_logs_are_aggregated_over_the_logging_interval():
     assert logger.name_to_count["train/approx_kl"] == 5
     for key in ("train/value_loss", "train/td_error", "train/entropy_loss", "train/grad_norm"):
         assert np.isfinite(logger.name_to_value[key])
+
+
+def test_critic_step_is_the_td_error():
+    # A linear critic V(s) = w.s + b on the scripted episodes, stepped by SGD: the semi-gradient TD(0) step must be
+    # w <- w + alpha_w mean_t[delta_t s_t], the target r + gamma V(s') held fixed
+    critic_lr = 0.1
+    vec_env = DummyVecEnv([lambda: Monitor(ScriptedEpisodeEnv(lengths=[3]))] * 2)
+    model = TDActorCritic(
+        "MlpPolicy",
+        vec_env,
+        n_steps=4,
+        critic_learning_rate=critic_lr,
+        policy_kwargs=dict(net_arch=dict(pi=[], vf=[]), optimizer_class=th.optim.SGD, optimizer_kwargs={}),
+    )
+    with th.no_grad():
+        model.policy.value_net.weight.copy_(th.tensor([[3.0, -2.0]]))
+        model.policy.value_net.bias.fill_(0.5)
+    weight, bias = (param.detach().clone() for param in (model.policy.value_net.weight, model.policy.value_net.bias))
+    callback = setup_collection(model)
+    assert model.collect_rollouts(model.env, callback, model.rollout_buffer, n_rollout_steps=4)
+    buffer = model.rollout_buffer
+    deltas = buffer.advantages.flatten()
+    assert np.abs(deltas).max() > 1.0
+    observations = buffer.observations.reshape(len(deltas), -1)
+    model.train()
+    expected_weight = weight.numpy() + critic_lr * (deltas[:, None] * observations).mean(axis=0)
+    np.testing.assert_allclose(model.policy.value_net.weight.detach().numpy(), expected_weight, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model.policy.value_net.bias.item(), bias.item() + critic_lr * deltas.mean(), rtol=1e-5)
