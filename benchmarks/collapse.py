@@ -76,6 +76,9 @@ def train(seed: int, params: dict[str, Any], timesteps: int | None) -> dict[str,
     n_envs = block.pop("n_envs")
     budget = int(timesteps or block.pop("n_timesteps"))
     block.pop("n_timesteps", None)
+    # the block's gymnasium vector env is RL-Zoo's choice of env, not a constructor argument: the same CartPole
+    # dynamics, stepped here by SB3's DummyVecEnv
+    block.pop("vectorization_mode", None)
     policy = block.pop("policy")
     config = {**block, **params}
     if isinstance(config.get("policy_kwargs"), str):  # as RL-Zoo reads it
