@@ -643,7 +643,10 @@ def interleaved(algos: list[str], seeds: list[int]) -> list[tuple[int, str]]:
 
 
 def _parse_params(pairs: list[str]) -> dict[str, dict[str, Any]]:
-    """``ALGO:KEY=VALUE`` pairs (VALUE read as YAML) by algorithm."""
+    """
+    ``ALGO:KEY=VALUE`` pairs by algorithm, VALUE read as YAML, where a number without a dot (``5e-4``, a string to
+    YAML 1.1 and then a bad schedule to RL-Zoo) is a float.
+    """
     import yaml
 
     params: dict[str, dict[str, Any]] = {}
@@ -652,7 +655,11 @@ def _parse_params(pairs: list[str]) -> dict[str, dict[str, Any]]:
         key, sep, value = assignment.partition("=")
         if not (algo and key and sep):
             raise SystemExit(f"--params {pair!r}: expected ALGO:KEY=VALUE")
-        params.setdefault(algo, {})[key] = yaml.safe_load(value)
+        parsed = yaml.safe_load(value)
+        if isinstance(parsed, str):
+            with contextlib.suppress(ValueError):
+                parsed = float(parsed)
+        params.setdefault(algo, {})[key] = parsed
     return params
 
 

@@ -89,6 +89,16 @@ def test_runs_are_interleaved_and_rotated():
     assert order == [(10, "a"), (10, "b"), (10, "c"), (11, "b"), (11, "c"), (11, "a")]
 
 
+def test_params_are_read_as_yaml_with_numbers_as_numbers():
+    params = time_to_solve._parse_params(
+        ["td_actor_critic:learning_rate=5e-4", "td_actor_critic:critic_learning_rate=lin_4e-3", "a2c:n_envs=8"]
+    )
+    assert params == {"td_actor_critic": {"learning_rate": 5e-4, "critic_learning_rate": "lin_4e-3"}, "a2c": {"n_envs": 8}}
+    assert isinstance(params["td_actor_critic"]["learning_rate"], float)
+    with pytest.raises(SystemExit, match="expected ALGO:KEY=VALUE"):
+        time_to_solve._parse_params(["td_actor_critic:learning_rate"])
+
+
 def test_vectorization_mode_builds_gymnasium_vec_env(tmp_path):
     import argparse
 
