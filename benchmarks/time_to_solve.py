@@ -62,28 +62,23 @@ START_MARKER, END_MARKER = "<!-- time-to-solve:start -->", "<!-- time-to-solve:e
 TUNING_START, TUNING_END = "<!-- time-to-solve-tuning:start -->", "<!-- time-to-solve-tuning:end -->"
 ENVS_START, ENVS_END = "<!-- time-to-solve-envs:start -->", "<!-- time-to-solve-envs:end -->"
 # The runs README's tables report: tag, env, algorithms in the table's order, the command that made them
+ALL_CARTPOLE = ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"]
+
+
+def _heldout_cartpole(tag: str, first_seed: int) -> tuple[str, str, list[str], str]:
+    """A held-out run of all six algorithms on CartPole-v1, seeds ``first_seed`` to ``first_seed + 9``."""
+    seeds = " ".join(str(seed) for seed in range(first_seed, first_seed + 10))
+    command = (
+        f"python benchmarks/time_to_solve.py --env CartPole-v1 --algos {' '.join(ALL_CARTPOLE)} --seeds {seeds} "
+        f"--stop-when-solved a2c ppo --tag {tag}"
+    )
+    return tag, "CartPole-v1", ALL_CARTPOLE, command
+
+
 REPORTED = [
-    (
-        "heldout6",
-        "CartPole-v1",
-        ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"],
-        "python benchmarks/time_to_solve.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg "
-        "a2c ppo --seeds 600 601 602 603 604 605 606 607 608 609 --stop-when-solved a2c ppo --tag heldout6",
-    ),
-    (
-        "heldout5",
-        "CartPole-v1",
-        ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"],
-        "python benchmarks/time_to_solve.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg "
-        "a2c ppo --seeds 500 501 502 503 504 505 506 507 508 509 --stop-when-solved a2c ppo --tag heldout5",
-    ),
-    (
-        "heldout4",
-        "CartPole-v1",
-        ["reinforce", "reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"],
-        "python benchmarks/time_to_solve.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg "
-        "a2c ppo --seeds 400 401 402 403 404 405 406 407 408 409 --stop-when-solved a2c ppo --tag heldout4",
-    ),
+    _heldout_cartpole("heldout6", 600),
+    _heldout_cartpole("heldout5", 500),
+    _heldout_cartpole("heldout4", 400),
     (
         "heldout-tianshou",
         "CartPole-v1",
