@@ -296,6 +296,8 @@ def run_tianshou(
         "trained_steps": int(train_collector.collect_step),
         "total_seconds": round(total, 3),
         "eval_seconds": round(test_collector.collect_time, 3),
+        # Tianshou's trainer stops at the solving test: its evaluation time is the time to solve's
+        "eval_seconds_to_solve": None if solved is None else round(test_collector.collect_time, 3),
         "discarded_steps": 0,
         "discarded_steps_to_solve": None,
         "stopped_when_solved": True,
@@ -498,6 +500,7 @@ def _time_to_solve_callback(**kwargs: Any) -> Any:
             # Steps that whole-episode batches collect and throw away (our episodic algorithms' rollout/discarded_steps)
             self.discarded_steps = 0
             self.discarded_steps_to_solve: int | None = None
+            self.eval_seconds_to_solve: float | None = None
 
         def _evaluate(self) -> None:
             begin = time.perf_counter()
@@ -521,6 +524,7 @@ def _time_to_solve_callback(**kwargs: Any) -> Any:
             if self.solved_at is None and mean >= self.threshold:
                 self.solved_at = (self.num_timesteps, seconds)
                 self.discarded_steps_to_solve = self.discarded_steps
+                self.eval_seconds_to_solve = self.eval_seconds
 
         def _on_rollout_start(self) -> None:
             if self.num_timesteps >= self.next_eval and not self.stopping:
@@ -628,6 +632,8 @@ def run_one(
         "trained_steps": int(model.num_timesteps),
         "total_seconds": round(total, 3),
         "eval_seconds": round(callback.eval_seconds, 3),
+        # Of the seconds to solve, those spent evaluating (the solving evaluation included)
+        "eval_seconds_to_solve": None if callback.eval_seconds_to_solve is None else round(callback.eval_seconds_to_solve, 3),
         "discarded_steps": callback.discarded_steps,
         "discarded_steps_to_solve": callback.discarded_steps_to_solve,
         "stopped_when_solved": stop_when_solved,
@@ -753,9 +759,9 @@ def report_section(runs: Any, reported: list[tuple[str, str, list[str], str]] = 
             f"the last 3 evaluations is at least {hold:g}), seeds "
             f"{_seed_list(sorted(set(table['seed'])))}, one run after another in one invocation (`--tag {tag}`):",
             "",
-            "| Algorithm | config | seconds to solve, median [min, max] | solved | held | env steps to solve "
-            "| of them discarded | against the fastest RL-Zoo peer (medians) |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
+            "| Algorithm | config | seconds to solve, median [min, max] | of them evaluating | solved | held "
+            "| env steps to solve | of them discarded | against the fastest RL-Zoo peer (medians) |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
         medians = {}
         for algo in algos:
@@ -788,7 +794,8 @@ def report_section(runs: Any, reported: list[tuple[str, str, list[str], str]] = 
             config = "shipped" if is_ours(algo) else "Tianshou's" if algo in TIANSHOU_SETTINGS else "RL-Zoo's"
             lines.append(
                 f"| {NAMES.get(algo, algo)} | {config} | {_median_range(list(solved['seconds']), '{:.1f}')} | "
-                f"{len(solved)}/{len(rows)} | {held} | {_median_range(list(solved['steps']), '{:,.0f}')} | "
+                f"{_evaluating(solved)} | {len(solved)}/{len(rows)} | {held} | "
+                f"{_median_range(list(solved['steps']), '{:,.0f}')} | "
                 f"{_discarded(solved)} | {ratio} |"
             )
         machines = table["machine"].tolist()
@@ -802,6 +809,17 @@ def report_section(runs: Any, reported: list[tuple[str, str, list[str], str]] = 
             "",
         ]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _evaluating(solved: Any) -> str:
+    """The median share of the seconds to solve spent evaluating ('-' for runs stored before it was measured)."""
+    import statistics
+
+    import pandas as pd
+
+    seconds = solved["eval_seconds_to_solve"] if "eval_seconds_to_solve" in solved else pd.Series(dtype=float)
+    shares = [evaluating / total for evaluating, total in zip(seconds, solved["seconds"]) if pd.notna(evaluating)]
+    return f"{100 * statistics.median(shares):.0f}%" if len(shares) == len(solved) and shares else "-"
 
 
 def _discarded(solved: Any) -> str:

@@ -39,8 +39,11 @@ def check_solved_agrees_with_curve(run: dict) -> None:
     if reached:
         assert run["steps"] == reached[0][0]
         assert run["seconds"] == pytest.approx(reached[0][2], abs=1e-3)
+        # the evaluations up to the solving one took part of that time, never more than all of it
+        assert 0 < run["eval_seconds_to_solve"] <= run["eval_seconds"]
+        assert run["eval_seconds_to_solve"] <= run["seconds"] + 1e-3
     else:
-        assert run["steps"] is None and run["seconds"] is None
+        assert run["steps"] is None and run["seconds"] is None and run["eval_seconds_to_solve"] is None
     assert run["last3_mean"] == pytest.approx(sum(values[-3:]) / len(values[-3:]), abs=0.01)
 
 
