@@ -882,7 +882,7 @@ def tuning_section(runs: Any) -> str:
         lines.append(
             f"| {tag} | {NAMES.get(algo, algo)} | {settings} | {len(solved)}/{len(rows)} | {held} | "
             f"{_median_range(list(solved['seconds']), '{:.2f}')} | {steps} | {_discarded(solved)} | "
-            f"{machine['cpus']} CPUs, load {statistics.median(loads):.1f} |"
+            f"{machine['processor']}, {machine['cpus']} CPUs, load {statistics.median(loads):.1f} |"
         )
     return "\n".join(lines) + "\n"
 
