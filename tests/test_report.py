@@ -82,7 +82,7 @@ def test_check_fails_naming_the_table_of_a_changed_run(copy_root: Path, capsys: 
     change_run(runs_dir / "tnpg-heldout_Pendulum-v1_10.json")
     status, err = check(capsys, copy_root)
     assert "README.md: table <!-- results:shipped -->" in changed_tables(err)
-    assert "-| Pendulum-v1 (-200) | **TNPG** | 10-14 |" in err
+    assert "-| Pendulum-v1 (-200) | **TNPG** |" in err and "+| Pendulum-v1 (-200) | **TNPG** |" in err
 
 
 def test_report_is_deterministic(capsys: pytest.CaptureFixture):
