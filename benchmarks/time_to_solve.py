@@ -90,12 +90,12 @@ REPORTED = [
 # The other envs where we ship a block, against RL-Zoo's peers (docs/speed.md): time to solve only, all stopped when solved
 OTHER_ENVS = [
     (
-        "acrobot-heldout",
+        "acrobot-heldout2",
         "Acrobot-v1",
         ["reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"],
         "python benchmarks/time_to_solve.py --env Acrobot-v1 --algos reinforce_baseline td_actor_critic tnpg a2c ppo "
         "--seeds 100 101 102 103 104 --stop-when-solved reinforce_baseline td_actor_critic tnpg a2c ppo "
-        "--tag acrobot-heldout",
+        "--tag acrobot-heldout2",
     ),
     (
         "pendulum-heldout2",
