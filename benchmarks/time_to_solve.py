@@ -98,11 +98,11 @@ OTHER_ENVS = [
         "--tag acrobot-heldout2",
     ),
     (
-        "pendulum-heldout2",
+        "pendulum-heldout3",
         "Pendulum-v1",
         ["tnpg", "trpo", "ppo"],
         "python benchmarks/time_to_solve.py --env Pendulum-v1 --algos tnpg trpo ppo --seeds 100 101 102 "
-        "--stop-when-solved tnpg trpo ppo --tag pendulum-heldout2",
+        "--stop-when-solved tnpg trpo ppo --tag pendulum-heldout3",
     ),
     (
         "lunarlander-heldout",
