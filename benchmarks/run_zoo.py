@@ -5,11 +5,12 @@ all trained through the same entry point, exactly as a user runs them:
     python -m sb3_pg.zoo train --algo ALGO --env ENV --seed SEED --eval-freq 5000 --eval-episodes 10 ...
 
 The budget is each config's ``n_timesteps`` unless ``-n`` is given. Each run's evaluation curve (RL-Zoo's
-``evaluations.npz``: deterministic policy, ``--eval-episodes`` episodes every ``--eval-freq`` steps) and wall time
-are stored in ``--out-dir`` as one JSON file per run; a run whose file exists is not redone (resumable), so
-an interrupted sweep continues where it stopped. The summary, per (algo, env): seeds that reached the threshold,
-steps until the evaluation mean first reached it, final evaluation (mean of the last 3), the best evaluation (max,
-Tianshou's metric), mean over the whole curve (Duan et al.'s metric), wall-clock seconds; median [min, max] over seeds.
+``evaluations.npz``: deterministic policy, ``--eval-episodes`` episodes every ``--eval-freq`` steps; the mean of
+each evaluation in ``curve``, its episodes' returns and lengths in ``episodes``) and wall time are stored in
+``--out-dir`` as one JSON file per run; a run whose file exists is not redone (resumable), so an interrupted sweep
+continues where it stopped. The summary, per (algo, env): seeds that reached the threshold, steps until the
+evaluation mean first reached it, final evaluation (mean of the last 3), the best evaluation (max, Tianshou's
+metric), mean over the whole curve (Duan et al.'s metric), wall-clock seconds; median [min, max] over seeds.
 
     python benchmarks/run_zoo.py --envs CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg a2c ppo
     python benchmarks/run_zoo.py --envs Pendulum-v1 --algos tnpg trpo --seeds 0 1 2 3 4
@@ -188,6 +189,8 @@ def train(algo: str, env_id: str, seed: int, args: argparse.Namespace) -> dict:
         final_returns = final_evaluation(algo, env_id, run_dir, seed, args.final_episodes) if args.final_episodes else None
     curve = [[int(step), float(np.mean(returns))] for step, returns in zip(evaluations["timesteps"], evaluations["results"])]
     run = {"algo": algo, "env": env_id, "seed": seed, "command": command, "curve": curve, "seconds": seconds}
+    # Each evaluation's episodes, in the curve's order: a mean alone cannot tell one bad start state from a worse policy
+    run["episodes"] = {"returns": evaluations["results"].tolist(), "lengths": evaluations["ep_lengths"].tolist()}
     run["hyperparams"] = hyperparams
     if final_returns is not None:
         run["final_episodes"] = final_returns

@@ -31,7 +31,7 @@ sys.path.insert(0, str(BENCHMARKS))
 import run_zoo  # noqa: E402  (a script of benchmarks/, importable once that folder is on the path)
 
 ENV = "CartPole-v1"
-RUN_KEYS = {"algo", "env", "seed", "command", "curve", "seconds", "hyperparams", "machine"}
+RUN_KEYS = {"algo", "env", "seed", "command", "curve", "episodes", "seconds", "hyperparams", "machine"}
 TINY = ("-n", "2000", "--eval-freq", "1000", "--eval-episodes", "2")
 
 
@@ -202,6 +202,13 @@ def check_stored(out_dir: Path, seeds: range) -> None:
         assert set(run["machine"]) == {"host", "cpus", "torch"}
         steps = [step for step, _ in run["curve"]]  # every --eval-freq 1000 steps (rounded to the block's n_envs)
         assert len(steps) >= 2 and steps == sorted(steps) and steps[-1] >= 2000
+        # Each evaluation's 2 episodes (--eval-episodes 2): their mean is the curve's point, each at least a step long
+        returns, lengths = run["episodes"]["returns"], run["episodes"]["lengths"]
+        assert [len(episodes) for episodes in returns] == [len(episodes) for episodes in lengths] == [2] * len(steps)
+        assert [sum(episodes) / 2 for episodes in returns] == pytest.approx([value for _, value in run["curve"]])
+        assert all(length >= 1 for episodes in lengths for length in episodes)
+        # CartPole pays 1 per step: an episode's return is its length
+        assert [r for episodes in returns for r in episodes] == pytest.approx([n for episodes in lengths for n in episodes])
         assert run["command"][:6] == ["train", "--algo", "reinforce", "--env", ENV, "--seed"]
         assert run["hyperparams"]["policy"] == "MlpPolicy" and "n_episodes" in run["hyperparams"]
 
