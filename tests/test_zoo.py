@@ -374,7 +374,9 @@ def test_cli_enjoy_and_resume(tmp_path):
 @pytest.mark.parametrize("algo", OUR_ALGOS)
 def test_cli_optimize(algo, tmp_path):
     optimize = ["-optimize", "--n-trials", "2", "--n-evaluations", "1", "--eval-episodes", "2", "--no-optim-plots"]
-    result = run_cli(train_args(algo, "CartPole-v1", 600, *optimize), tmp_path)
+    # Two envs instead of the block's 32: a trial trains at least one rollout whatever -n says, and a sampled
+    # n_steps of 2048 on 32 envs is a 65k-step batch (minutes of critic epochs for a test of the plumbing)
+    result = run_cli(train_args(algo, "CartPole-v1", 600, *optimize, "-params", "n_envs:2"), tmp_path)
     assert re.search(r"Number of finished trials:\s+2\n", result.stdout)
     report = next((tmp_path / "logs" / algo).glob("report_CartPole-v1_2-trials-600-tpe-median_*.csv"))
     assert len(report.read_text().strip().splitlines()) == 3  # header and two trials
