@@ -1,8 +1,11 @@
 """
 The small pieces of the updates that several algorithms share: advantage standardisation, the approximate KL, the
-non-finite-loss guard, gradient clipping, the critic's step size and one critic regression step.
+KL bound of a gradient step, the non-finite-loss guard, gradient clipping, the critic's step size and one critic
+regression step.
 """
 
+import math
+from collections.abc import Callable
 from typing import TypeVar
 
 import numpy as np
@@ -10,6 +13,7 @@ import torch as th
 from stable_baselines3.common.logger import Logger
 from stable_baselines3.common.type_aliases import PyTorchObs, Schedule
 from torch.nn import functional as F
+from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from sb3_pg.common.policies import ActorPolicy, SplitActorCriticPolicy
 
@@ -41,6 +45,39 @@ def approx_kl(log_ratio: th.Tensor) -> th.Tensor:
     :return: The scalar estimate
     """
     return th.mean(th.exp(log_ratio) - 1 - log_ratio)
+
+
+def bound_step_kl(
+    params: list[th.nn.Parameter], theta_old: th.Tensor, kl_of: Callable[[], float], kl: float, target_kl: float
+) -> tuple[float, float]:
+    """
+    Shorten a step whose KL(pi_old || pi_new) on the batch exceeds ``target_kl``, along its own direction:
+    ``theta = theta_old + alpha (theta_new - theta_old)``. The KL of a small step is quadratic in its length, so the
+    first try is ``alpha = sqrt(target_kl / kl)``; alpha is then halved until the measured KL is at most
+    ``target_kl`` (a trust region on the step, as the line search of Schulman et al. (2015) keeps TRPO's). After ten
+    halvings, or with ``target_kl`` 0, the parameters go back to ``theta_old``.
+
+    :param params: The parameters of pi (already stepped to ``theta_new``)
+    :param theta_old: Their values before the step, one flat vector
+    :param kl_of: The KL on the batch at the parameters' current values
+    :param kl: The KL of the whole step (at ``theta_new``)
+    :param target_kl: The bound
+    :return: The KL of the step taken and its fraction alpha of the whole step (1.0: not shortened)
+    """
+    if kl <= target_kl:
+        return kl, 1.0
+    theta_new = parameters_to_vector(params).detach().clone()
+    alpha = math.sqrt(target_kl / kl)
+    for _ in range(10):
+        if alpha == 0:
+            break
+        vector_to_parameters(theta_old + alpha * (theta_new - theta_old), params)
+        kl = kl_of()
+        if kl <= target_kl:
+            return kl, alpha
+        alpha /= 2
+    vector_to_parameters(theta_old, params)
+    return 0.0, 0.0
 
 
 def check_finite_loss(

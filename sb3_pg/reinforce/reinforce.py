@@ -11,13 +11,20 @@ from stable_baselines3.common.type_aliases import GymEnv, MaybeCallback, Schedul
 from stable_baselines3.common.utils import obs_as_tensor
 from stable_baselines3.common.vec_env import VecEnv
 from torch.nn import functional as F
+from torch.nn.utils import parameters_to_vector
 
 from sb3_pg.common.buffers import RETURN_TYPES, DictEpisodicRolloutBuffer, EpisodicRolloutBuffer, EpisodicSamples
 from sb3_pg.common.diagnostics import batched_gradients, group_weights, record_gradient_statistics
 from sb3_pg.common.on_policy import PolicyGradientAlgorithm
 from sb3_pg.common.policies import ActorCnnPolicy, ActorPolicy, MultiInputActorPolicy, SplitActorCriticPolicy
-from sb3_pg.common.updates import approx_kl, check_finite_loss, clip_gradients, standardize
-from sb3_pg.common.utils import check_max_grad_norm, check_positive_int, check_unit_interval
+from sb3_pg.common.updates import approx_kl, bound_step_kl, check_finite_loss, clip_gradients, standardize
+from sb3_pg.common.utils import (
+    CheckedSchedule,
+    check_max_grad_norm,
+    check_positive_finite,
+    check_positive_int,
+    check_unit_interval,
+)
 
 SelfReinforce = TypeVar("SelfReinforce", bound="Reinforce")
 
@@ -56,6 +63,10 @@ class Reinforce(PolicyGradientAlgorithm):
         variance-reduction trick (a batch-mean baseline and a rescaled step size), which makes the update biased.
     :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
     :param max_grad_norm: The maximum value for the gradient clipping, ``None`` disables clipping
+    :param target_kl: Bound on each update's KL(pi_old || pi_new), measured on the batch (a float or a schedule;
+        ``None``, the default: no bound). A longer step is shortened along its direction until its KL is within the
+        bound (:func:`sb3_pg.common.updates.bound_step_kl`): a trust region, as in TRPO (Schulman et al. 2015), on the
+        plain gradient step. The step size still comes from ``learning_rate``; the bound only cuts the outliers.
     :param max_episode_steps: Longest episode a batch may wait for: an episode still running after this many steps
         stops training with a ValueError (the algorithm learns from complete episodes only, so an env that never
         ends would otherwise collect, and store, forever). A warning is given once when an episode reaches a tenth
@@ -104,6 +115,7 @@ class Reinforce(PolicyGradientAlgorithm):
         normalize_advantage: bool = False,
         ent_coef: float = 0.0,
         max_grad_norm: float | None = None,
+        target_kl: float | Schedule | None = None,
         max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
         use_sde: bool = False,
         sde_sample_freq: int = -1,
@@ -139,6 +151,10 @@ class Reinforce(PolicyGradientAlgorithm):
             )
         check_unit_interval("gamma", gamma)
         check_max_grad_norm(max_grad_norm)
+        if target_kl is not None:
+            if not callable(target_kl):
+                check_positive_finite("target_kl", target_kl)
+            CheckedSchedule("target_kl", target_kl)
         super().__init__(
             policy,
             env,
@@ -165,6 +181,7 @@ class Reinforce(PolicyGradientAlgorithm):
         self.discount_gradient = discount_gradient
         self.normalize_advantage = normalize_advantage
         self.log_grad_stats = log_grad_stats
+        self.target_kl = target_kl
         self.max_episode_steps = max_episode_steps
         if _init_setup_model:
             self._setup_model()
@@ -187,6 +204,7 @@ class Reinforce(PolicyGradientAlgorithm):
             )
         self.rollout_buffer_kwargs = {**self.rollout_buffer_kwargs, "return_type": self.return_type}
         super()._setup_model()
+        self.target_kl_schedule = None if self.target_kl is None else CheckedSchedule("target_kl", self.target_kl)
         self._warned_long_episode = False
 
     def _min_episodes_per_batch(self) -> int:
@@ -370,16 +388,28 @@ class Reinforce(PolicyGradientAlgorithm):
         self.policy.optimizer.zero_grad()
         loss.backward()
         grad_norm = clip_gradients(self.policy, self.max_grad_norm, critic=values is not None)
+        actor_params = self.policy.actor_parameters()
+        theta_old = parameters_to_vector(actor_params).detach().clone() if self.target_kl_schedule is not None else None
         self.policy.optimizer.step()
+
+        def kl_of() -> float:
+            # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old
+            with th.no_grad():
+                log_ratio = self.policy.get_distribution(data.observations).log_prob(actions) - data.old_log_prob
+            return approx_kl(log_ratio).item()
+
+        kl = kl_of()
+        if self.target_kl_schedule is not None and theta_old is not None:
+            target_kl = self.target_kl_schedule(self._current_progress_remaining)
+            kl, step_fraction = bound_step_kl(actor_params, theta_old, kl_of, kl, target_kl)
+            self.logger.record("train/target_kl", target_kl)
+            self.logger.record("train/step_fraction", step_fraction)
         if values is not None:
             self._fit_critic(data, value_loss.item())
 
-        with th.no_grad():
-            # KL(old || new) on the batch, estimated as E_old[(r - 1) - log r] with r = pi_new / pi_old
-            log_ratio = self.policy.get_distribution(data.observations).log_prob(actions) - data.old_log_prob
         self.logger.record("train/policy_loss", policy_loss.item())
         self.logger.record("train/entropy_loss", -entropy.mean().item())
-        self.logger.record("train/approx_kl", approx_kl(log_ratio).item())
+        self.logger.record("train/approx_kl", kl)
         self.logger.record("train/grad_norm", grad_norm.item())
         self._record_update()
 

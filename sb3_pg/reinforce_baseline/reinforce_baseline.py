@@ -58,6 +58,7 @@ class ReinforceBaseline(Reinforce):
     :param normalize_advantage: Standardise psi_t - b_t over the batch (a trick that makes the step biased)
     :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
     :param max_grad_norm: The maximum value for the gradient clipping (actor and critic), ``None`` disables it
+    :param target_kl: Bound on each update's KL(pi_old || pi_new) on the batch (see :class:`Reinforce`); ``None``: none
     :param max_episode_steps: Longest episode a batch may wait for (see :class:`Reinforce`)
     :param use_sde: Whether to use generalized State Dependent Exploration (gSDE)
     :param sde_sample_freq: Sample a new noise matrix every n steps when using gSDE (-1: once per batch)
@@ -98,6 +99,7 @@ class ReinforceBaseline(Reinforce):
         normalize_advantage: bool = False,
         ent_coef: float = 0.0,
         max_grad_norm: float | None = None,
+        target_kl: float | Schedule | None = None,
         max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
         use_sde: bool = False,
         sde_sample_freq: int = -1,
@@ -138,6 +140,7 @@ class ReinforceBaseline(Reinforce):
             normalize_advantage=normalize_advantage,
             ent_coef=ent_coef,
             max_grad_norm=max_grad_norm,
+            target_kl=target_kl,
             max_episode_steps=max_episode_steps,
             use_sde=use_sde,
             sde_sample_freq=sde_sample_freq,
