@@ -138,6 +138,7 @@ def test_non_finite_loss_is_reported_and_parameters_kept():
         (TNPG, dict(target_kl=np.inf), "target_kl=inf"),
         (Reinforce, dict(target_kl=np.nan), "target_kl=nan"),
         (Reinforce, dict(ent_coef=-0.01), "ent_coef=-0.01"),
+        (TDActorCritic, dict(ent_coef=lambda progress: progress - 0.5), "ent_coef: the schedule returned -0.5"),
         (ReinforceBaseline, dict(ent_coef=np.nan), "ent_coef=nan"),
         (TDActorCritic, dict(ent_coef=-1.0), "ent_coef=-1.0"),
         (TNPG, dict(ent_coef=-0.5), "ent_coef=-0.5"),

@@ -130,7 +130,7 @@ def test_schedule_values_are_refused_as_written(tmp_path, monkeypatch):
     message = refusal(["--algo", "tnpg", "--env", "Pendulum-v1", "-params", "target_kl:'lin_0.03_inf'"], tmp_path, monkeypatch)
     assert "target_kl='lin_0.03_inf' from --hyperparams" in message and "end inf" in message and "nan" not in message
     message = refusal(["--algo", "reinforce", "-params", "learning_rate:'lin_1e-3_to_1e-4'"], tmp_path, monkeypatch)
-    assert "learning_rate, critic_learning_rate, target_kl take both forms" in message
+    assert "learning_rate, critic_learning_rate, target_kl, ent_coef take both forms" in message
 
 
 @pytest.mark.parametrize("text", ["lin_0.03_-0.01", "lin_-1", "lin_nan", "lin_0.03_inf", "lin_inf", "exp_0.03", "lin_1_2_3"])

@@ -3,6 +3,7 @@
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch as th
 from stable_baselines3.common.env_util import make_vec_env
 from stable_baselines3.common.envs import (
     FakeImageEnv,
@@ -139,6 +140,24 @@ def test_schedules_callbacks_progress_bar_tensorboard(algo, tmp_path):
     assert np.isfinite(eval_callback.last_mean_reward)
     assert model.logger.name_to_value["train/learning_rate"] < 1e-3
     assert any(tmp_path.rglob("events.out.tfevents*"))
+
+
+@pytest.mark.parametrize("algo, kwargs", MODELS, ids=MODEL_IDS)
+def test_entropy_coefficient_schedule(algo, kwargs):
+    def trained(ent_coef):
+        model = make(algo, "MlpPolicy", "CartPole-v1", 2, ent_coef=ent_coef, **kwargs)
+        model.learn(300)
+        return model
+
+    # A schedule is the coefficient it returns: a constant one trains exactly as the float
+    as_float, as_schedule = trained(0.02), trained(lambda progress: 0.02)
+    for param, same in zip(as_float.policy.parameters(), as_schedule.policy.parameters()):
+        assert th.equal(param, same)
+    assert as_schedule.logger.name_to_value["train/ent_coef"] == 0.02
+    # and a decaying one is used at its current value (logged), which changes the updates
+    decaying = trained(lambda progress: 0.1 + 0.4 * progress)
+    assert 0.1 <= decaying.logger.name_to_value["train/ent_coef"] < 0.5
+    assert any(not th.equal(p, q) for p, q in zip(as_float.policy.parameters(), decaying.policy.parameters()))
 
 
 def test_actor_policy_has_no_value_network():

@@ -28,7 +28,8 @@ class PolicyGradientAlgorithm(OnPolicyAlgorithm):
     """
     SB3's ``OnPolicyAlgorithm`` with what every sb3_pg algorithm adds to it:
 
-    - the checks all four share: the learning rate and the entropy coefficient (a ValueError naming the parameter),
+    - the checks all four share: the learning rate and the entropy coefficient, each a float or a schedule (a
+      ValueError naming the parameter),
       the action space (Box, Discrete, MultiDiscrete, MultiBinary), the policy (an sb3_pg policy, whose actor and
       critic parameters are known), and a warning when CUDA is asked for and missing (SB3 falls back silently);
     - step sizes whose values are checked when used (:class:`sb3_pg.common.utils.CheckedSchedule`), and a critic
@@ -57,7 +58,7 @@ class PolicyGradientAlgorithm(OnPolicyAlgorithm):
         n_steps: int | None,
         gamma: float,
         gae_lambda: float,
-        ent_coef: float,
+        ent_coef: float | Schedule,
         max_grad_norm: float | None,
         use_sde: bool,
         sde_sample_freq: int,
@@ -82,7 +83,7 @@ class PolicyGradientAlgorithm(OnPolicyAlgorithm):
             n_steps=n_steps,  # type: ignore[arg-type]  # Reinforce's batch may be set in episodes instead
             gamma=gamma,
             gae_lambda=gae_lambda,
-            ent_coef=ent_coef,
+            ent_coef=ent_coef,  # type: ignore[arg-type]  # a float or a schedule (ent_coef_schedule)
             vf_coef=0.0,
             max_grad_norm=max_grad_norm,  # type: ignore[arg-type]  # None: no clipping
             use_sde=use_sde,
@@ -126,6 +127,14 @@ class PolicyGradientAlgorithm(OnPolicyAlgorithm):
             )
         # SB3's advice to train an MLP policy on the CPU, for our MlpPolicy class (SB3 checks its own)
         self._maybe_recommend_cpu(self._get_policy_from_name("MlpPolicy").__name__)
+        self.ent_coef_schedule = CheckedSchedule("ent_coef", self.ent_coef)
+
+    def _current_ent_coef(self) -> float:
+        """The entropy coefficient of this update (``ent_coef``, a float or a schedule; a schedule's value is logged)."""
+        ent_coef = self.ent_coef_schedule(self._current_progress_remaining)
+        if callable(self.ent_coef):
+            self.logger.record("train/ent_coef", ent_coef)
+        return ent_coef
 
     def _update_learning_rate(self, optimizers: list[th.optim.Optimizer] | th.optim.Optimizer) -> None:
         # SB3 sets every parameter group's step size to the actor's; then the critic's group gets its own

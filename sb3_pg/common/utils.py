@@ -73,8 +73,13 @@ class CheckedSchedule(FloatSchedule):
 
 
 def check_entropy_coef(value: Any) -> None:
-    """An entropy coefficient: a finite number >= 0 (a negative one would reward collapsing the policy)."""
-    if not _is_number(value) or not 0 <= value < math.inf:
+    """
+    An entropy coefficient: a finite number >= 0 (a negative one would reward collapsing the policy), or a schedule
+    whose values are (checked at its start and end here, and whenever it is used).
+    """
+    if callable(value):
+        CheckedSchedule("ent_coef", value)
+    elif not _is_number(value) or not 0 <= value < math.inf:
         raise ValueError(f"ent_coef={value!r} must be a finite number >= 0")
 
 

@@ -61,7 +61,8 @@ class Reinforce(PolicyGradientAlgorithm):
         without it is not (it weights late steps as much as early ones). The episode return needs no such factor.
     :param normalize_advantage: Standardise psi over the batch (zero mean, unit variance) before the loss. A
         variance-reduction trick (a batch-mean baseline and a rescaled step size), which makes the update biased.
-    :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
+    :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective (a float
+        or a schedule of the progress remaining, e.g. a bonus that decays as the policy improves)
     :param max_grad_norm: The maximum value for the gradient clipping, ``None`` disables clipping
     :param target_kl: Bound on each update's KL(pi_old || pi_new), measured on the batch (a float or a schedule;
         ``None``, the default: no bound). A longer step is shortened along its direction until its KL is within the
@@ -113,7 +114,7 @@ class Reinforce(PolicyGradientAlgorithm):
         return_type: str = "reward_to_go",
         discount_gradient: bool = False,
         normalize_advantage: bool = False,
-        ent_coef: float = 0.0,
+        ent_coef: float | Schedule = 0.0,
         max_grad_norm: float | None = None,
         target_kl: float | Schedule | None = None,
         max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,
@@ -375,7 +376,7 @@ class Reinforce(PolicyGradientAlgorithm):
         if entropy is None:
             entropy = -log_prob
         entropy_loss = -entropy.sum() / n_episodes
-        loss = policy_loss + self.ent_coef * entropy_loss
+        loss = policy_loss + self._current_ent_coef() * entropy_loss
         value_loss = th.zeros(())
         if values is not None:
             # A learned baseline's first regression step on the Monte-Carlo returns rides along (the critic's own

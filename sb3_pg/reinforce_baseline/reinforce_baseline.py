@@ -56,7 +56,8 @@ class ReinforceBaseline(Reinforce):
     :param return_type: ``"reward_to_go"`` (psi_t = G_t, default) or ``"episode"`` (psi_t = G_0)
     :param discount_gradient: Multiply step t's term by gamma^t (unbiased for the discounted objective)
     :param normalize_advantage: Standardise psi_t - b_t over the batch (a trick that makes the step biased)
-    :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective
+    :param ent_coef: Entropy coefficient: adds ``ent_coef * sum_t H(pi(.|s_t))`` per episode to the objective (a float
+        or a schedule)
     :param max_grad_norm: The maximum value for the gradient clipping (actor and critic), ``None`` disables it
     :param target_kl: Bound on each update's KL(pi_old || pi_new) on the batch (see :class:`Reinforce`); ``None``: none
     :param max_episode_steps: Longest episode a batch may wait for (see :class:`Reinforce`)
@@ -97,7 +98,7 @@ class ReinforceBaseline(Reinforce):
         return_type: str = "reward_to_go",
         discount_gradient: bool = False,
         normalize_advantage: bool = False,
-        ent_coef: float = 0.0,
+        ent_coef: float | Schedule = 0.0,
         max_grad_norm: float | None = None,
         target_kl: float | Schedule | None = None,
         max_episode_steps: int = DEFAULT_MAX_EPISODE_STEPS,

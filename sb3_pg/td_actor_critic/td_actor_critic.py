@@ -47,7 +47,7 @@ class TDActorCritic(PolicyGradientAlgorithm):
     :param n_steps: The number of steps to run for each environment per update (1: fully online)
     :param gamma: Discount factor
     :param gae_lambda: GAE's lambda: 0 gives the one-step TD error (default), 1 Monte-Carlo advantages
-    :param ent_coef: Entropy coefficient (bonus on the mean entropy per step)
+    :param ent_coef: Entropy coefficient (bonus on the mean entropy per step), a float or a schedule
     :param max_grad_norm: The maximum norm of each of the actor's and the critic's gradients, ``None`` disables clipping
     :param discount_gradient: Multiply the actor's step by I_t = gamma^t, t the step's index in its episode (the
         textbook's ``I <- gamma I``), tracked per env across updates and reset at episode starts
@@ -99,7 +99,7 @@ class TDActorCritic(PolicyGradientAlgorithm):
         n_steps: int = 1,
         gamma: float = 0.99,
         gae_lambda: float = 0.0,
-        ent_coef: float = 0.0,
+        ent_coef: float | Schedule = 0.0,
         max_grad_norm: float | None = None,
         discount_gradient: bool = False,
         normalize_advantage: bool = False,
@@ -225,8 +225,9 @@ class TDActorCritic(PolicyGradientAlgorithm):
         value_loss = 0.5 * F.mse_loss(values.flatten(), returns)
         entropy_loss = -(-log_prob if entropy is None else entropy).mean()
         loss = policy_loss + value_loss
-        if self.ent_coef > 0:
-            loss = loss + self.ent_coef * entropy_loss
+        ent_coef = self._current_ent_coef()
+        if ent_coef > 0:
+            loss = loss + ent_coef * entropy_loss
         advice = "Lower the step sizes or set max_grad_norm."
         check_finite_loss(loss, policy_loss, value_loss, self._n_updates + 1, advice, returns)
 

@@ -122,7 +122,7 @@ class TNPG(PolicyGradientAlgorithm):
         cg_damping: float = 0.1,
         n_critic_updates: int = 10,
         reject_kl_factor: float | None = None,
-        ent_coef: float = 0.0,
+        ent_coef: float | Schedule = 0.0,
         normalize_advantage: bool = True,
         sub_sampling_factor: int = 1,
         use_sde: bool = False,
@@ -255,8 +255,9 @@ class TNPG(PolicyGradientAlgorithm):
         log_prob = distribution.log_prob(actions)
         entropy = distribution_entropy(distribution, log_prob)
         objective = (th.exp(log_prob - old_log_prob) * advantages).mean()
-        if self.ent_coef > 0:
-            objective = objective + self.ent_coef * entropy
+        ent_coef = self._current_ent_coef()
+        if ent_coef > 0:
+            objective = objective + ent_coef * entropy
         if self.log_grad_stats:
             # At theta_old the ratio is 1, so g = mean_t A_t grad log pi(a_t|s_t): samples from minibatches of steps
             record_gradient_statistics(
@@ -300,8 +301,8 @@ class TNPG(PolicyGradientAlgorithm):
             kl_after = mean_kl(old_distribution, new_distribution).item()
             new_log_prob = new_distribution.log_prob(actions)
             new_objective = (th.exp(new_log_prob - old_log_prob) * advantages).mean().item()
-            if self.ent_coef > 0:
-                new_objective += self.ent_coef * distribution_entropy(new_distribution, new_log_prob).item()
+            if ent_coef > 0:
+                new_objective += ent_coef * distribution_entropy(new_distribution, new_log_prob).item()
 
         # The check of rllab's TNPG: undo a step that overshoots the KL or does not improve the surrogate
         rejected = (

@@ -11,7 +11,7 @@ from sb3_pg import ALGOS
 # Our parameters that take a schedule beside RL-Zoo's own (learning_rate, clip_range, ...): in a config,
 # "lin_<value>" is a linear schedule from <value> to 0, as RL-Zoo reads learning_rate, and "lin_<start>_<end>" one
 # from <start> to <end> (a floor that the last steps keep)
-SCHEDULE_KEYS = ("critic_learning_rate", "target_kl")
+SCHEDULE_KEYS = ("critic_learning_rate", "target_kl", "ent_coef")
 # The keys that take "lin_<start>_<end>" too: ours and learning_rate (RL-Zoo reads only "lin_<start>" for its other
 # schedule keys: clip_range, clip_range_vf, delta_std)
 TWO_NUMBER_SCHEDULE_KEYS = ("learning_rate", *SCHEDULE_KEYS)
@@ -21,7 +21,8 @@ def parse_schedule(text: str) -> Callable[[float], float]:
     """
     Read one of our schedule strings: ``"lin_<start>"``, linear from start to 0 (RL-Zoo's ``linear_schedule``,
     as RL-Zoo reads ``learning_rate``), or ``"lin_<start>_<end>"``, linear from start to end over the run
-    (SB3's ``LinearSchedule``). Both values are finite numbers >= 0 (learning rates and KL targets).
+    (SB3's ``LinearSchedule``). Both values are finite numbers >= 0 (learning rates, KL targets, entropy
+    coefficients).
 
     :param text: The string from a config or ``-params``
     :return: The schedule, a function of ``progress_remaining`` (1 at the start, 0 at the end)
