@@ -83,6 +83,8 @@ def _heldout_cartpole(tag: str, first_seed: int, tianshou: bool = False) -> tupl
 
 
 REPORTED = [
+    # Tianshou's runs of heldout23 failed after training (its environment lacked SB3, which machine() then imported)
+    _heldout_cartpole("heldout23", 2300),
     _heldout_cartpole("heldout15", 1500, tianshou=True),
     _heldout_cartpole("heldout13", 1300, tianshou=True),
     _heldout_cartpole("heldout10", 1000, tianshou=True),
@@ -383,9 +385,18 @@ def config_file(algo: str) -> str:
 
 
 def machine() -> dict[str, Any]:
-    """The machine a run ran on: processor, CPUs, the 1-minute load average when it started, versions."""
-    import stable_baselines3
+    """
+    The machine a run ran on: processor, CPUs, the 1-minute load average when it started, versions (SB3's ``None`` in
+    an environment without it, such as the one that runs Tianshou's algorithms).
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
     import torch
+
+    try:
+        sb3_version: str | None = version("stable_baselines3")
+    except PackageNotFoundError:
+        sb3_version = None
 
     processor = platform.processor() or platform.machine()
     with contextlib.suppress(OSError):
@@ -400,7 +411,7 @@ def machine() -> dict[str, Any]:
         "torch_threads": torch.get_num_threads(),
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "stable_baselines3": stable_baselines3.__version__,
+        "stable_baselines3": sb3_version,
     }
 
 
