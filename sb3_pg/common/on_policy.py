@@ -127,11 +127,14 @@ class PolicyGradientAlgorithm(OnPolicyAlgorithm):
             )
         # SB3's advice to train an MLP policy on the CPU, for our MlpPolicy class (SB3 checks its own)
         self._maybe_recommend_cpu(self._get_policy_from_name("MlpPolicy").__name__)
-        self.ent_coef_schedule = CheckedSchedule("ent_coef", self.ent_coef)
 
     def _current_ent_coef(self) -> float:
-        """The entropy coefficient of this update (``ent_coef``, a float or a schedule; a schedule's value is logged)."""
-        ent_coef = self.ent_coef_schedule(self._current_progress_remaining)
+        """
+        The entropy coefficient of this update: ``ent_coef``, a float or a schedule, read at each update (so that a
+        value set on the model after it was built, as SB3's users do, takes effect) and checked; a schedule's value is
+        logged.
+        """
+        ent_coef = CheckedSchedule("ent_coef", self.ent_coef)(self._current_progress_remaining)
         if callable(self.ent_coef):
             self.logger.record("train/ent_coef", ent_coef)
         return ent_coef
