@@ -4,7 +4,7 @@ evaluation whose mean return over ``--eval-episodes`` (10) greedy episodes reach
 every evaluation included.
 
     python benchmarks/time_to_solve.py --env CartPole-v1 --algos reinforce reinforce_baseline td_actor_critic tnpg a2c ppo \\
-        --seeds 1500 1501 1502 1503 1504 1505 1506 1507 1508 1509 --stop-when-solved a2c ppo --tag heldout15
+        --seeds 2300 2301 2302 2303 2304 2305 2306 2307 2308 2309 --stop-when-solved a2c ppo --tag heldout23
     python benchmarks/time_to_solve.py --report            # the README's "Seconds to solve" section, written in place
     python benchmarks/time_to_solve.py --check             # exit status 1 if the README's section is not what --report writes
 

@@ -83,7 +83,7 @@ class PolicyGradientAlgorithm(OnPolicyAlgorithm):
             n_steps=n_steps,  # type: ignore[arg-type]  # Reinforce's batch may be set in episodes instead
             gamma=gamma,
             gae_lambda=gae_lambda,
-            ent_coef=ent_coef,  # type: ignore[arg-type]  # a float or a schedule (ent_coef_schedule)
+            ent_coef=ent_coef,  # type: ignore[arg-type]  # a float or a schedule (read by _current_ent_coef)
             vf_coef=0.0,
             max_grad_norm=max_grad_norm,  # type: ignore[arg-type]  # None: no clipping
             use_sde=use_sde,
