@@ -63,9 +63,12 @@ class RecordUpdates(BaseCallback):
     [(Reinforce, {}), (ReinforceBaseline, dict(baseline="step_mean")), (ReinforceBaseline, dict(baseline="value"))],
 )
 def test_every_update_stays_within_target_kl(algo, kwargs):
-    def run(target_kl: float | None) -> RecordUpdates:
+    def run(target_kl: float | None, set_on_the_built_model: bool = False) -> RecordUpdates:
         # A large step, so that the unbounded updates overshoot the bound
-        model = algo("MlpPolicy", "CartPole-v1", learning_rate=0.05, n_episodes=8, target_kl=target_kl, seed=3, **kwargs)
+        bound = None if set_on_the_built_model else target_kl
+        model = algo("MlpPolicy", "CartPole-v1", learning_rate=0.05, n_episodes=8, target_kl=bound, seed=3, **kwargs)
+        if set_on_the_built_model:
+            model.target_kl = target_kl
         callback = RecordUpdates()
         model.learn(3_000, callback=callback)
         return callback
@@ -76,3 +79,5 @@ def test_every_update_stays_within_target_kl(algo, kwargs):
     assert len(bounded.kls) >= 5
     assert max(bounded.kls) <= 0.01
     assert min(bounded.fractions) < 1.0
+    # A bound set on a built model (as SB3's users set attributes) is read at each update: the same updates
+    assert run(0.01, set_on_the_built_model=True).kls == bounded.kls

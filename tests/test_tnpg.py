@@ -318,9 +318,17 @@ def test_a_step_within_the_kl_check_is_the_plain_step():
         assert th.equal(param, other)
 
 
-def test_target_kl_schedule_sets_each_step():
-    """A target_kl schedule gives each update its value at that update's progress remaining, and the step follows it."""
-    model = TNPG("MlpPolicy", make_vec_env("Pendulum-v1", n_envs=2, seed=0), n_steps=256, target_kl=lambda p: 0.02 * p, seed=0)
+@pytest.mark.parametrize("set_on_the_built_model", [False, True])
+def test_target_kl_schedule_sets_each_step(set_on_the_built_model):
+    """
+    A target_kl schedule gives each update its value at that update's progress remaining, and the step follows it;
+    read at each update, so also when set on a built model (as SB3's users set attributes).
+    """
+    schedule = lambda p: 0.02 * p  # noqa: E731
+    env = make_vec_env("Pendulum-v1", n_envs=2, seed=0)
+    model = TNPG("MlpPolicy", env, n_steps=256, target_kl=0.05 if set_on_the_built_model else schedule, seed=0)
+    if set_on_the_built_model:
+        model.target_kl = schedule
     logged = []
     original = model._policy_step
 

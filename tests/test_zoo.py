@@ -275,7 +275,7 @@ def test_our_schedule_keys_read_lin_strings(tmp_path, monkeypatch):
     conf_file.write_text(yaml.safe_dump({"Pendulum-v1": block}))
     main(train_args("tnpg", "Pendulum-v1", 256, "-conf", str(conf_file), "--seed", "0", "--verbose", "0"))
     model = TNPG.load(tmp_path / "logs/tnpg/Pendulum-v1_1/Pendulum-v1.zip")
-    assert [model.target_kl_schedule(progress) for progress in (1.0, 0.5)] == pytest.approx([0.02, 0.01])
+    assert [model.target_kl(progress) for progress in (1.0, 0.5)] == pytest.approx([0.02, 0.01])
     hyperparams = rl_zoo3.exp_manager.ExperimentManager._preprocess_schedules({"critic_learning_rate": "lin_2e-3"})
     assert hyperparams["critic_learning_rate"](0.25) == pytest.approx(5e-4)
     # "lin_<start>_<end>": linear from start to a floor, kept through save/load
@@ -285,7 +285,7 @@ def test_our_schedule_keys_read_lin_strings(tmp_path, monkeypatch):
     conf_file.write_text(yaml.safe_dump({"Pendulum-v1": block}))
     main(train_args("tnpg", "Pendulum-v1", 256, "-conf", str(conf_file), "--seed", "0", "--verbose", "0"))
     model = TNPG.load(tmp_path / "logs/tnpg/Pendulum-v1_2/Pendulum-v1.zip")
-    assert [model.target_kl_schedule(progress) for progress in (1.0, 0.0)] == pytest.approx([0.03, 0.01])
+    assert [model.target_kl(progress) for progress in (1.0, 0.0)] == pytest.approx([0.03, 0.01])
 
 
 def test_shipped_setting_in_the_way_is_named(tmp_path, monkeypatch):

@@ -205,7 +205,6 @@ class Reinforce(PolicyGradientAlgorithm):
             )
         self.rollout_buffer_kwargs = {**self.rollout_buffer_kwargs, "return_type": self.return_type}
         super()._setup_model()
-        self.target_kl_schedule = None if self.target_kl is None else CheckedSchedule("target_kl", self.target_kl)
         self._warned_long_episode = False
 
     def _min_episodes_per_batch(self) -> int:
@@ -390,7 +389,10 @@ class Reinforce(PolicyGradientAlgorithm):
         loss.backward()
         grad_norm = clip_gradients(self.policy, self.max_grad_norm, critic=values is not None)
         actor_params = self.policy.actor_parameters()
-        theta_old = parameters_to_vector(actor_params).detach().clone() if self.target_kl_schedule is not None else None
+        # Read at each update, as ent_coef: a value set on a built model takes effect
+        progress = self._current_progress_remaining
+        target_kl = None if self.target_kl is None else CheckedSchedule("target_kl", self.target_kl)(progress)
+        theta_old = parameters_to_vector(actor_params).detach().clone() if target_kl is not None else None
         self.policy.optimizer.step()
 
         def kl_of() -> float:
@@ -400,8 +402,7 @@ class Reinforce(PolicyGradientAlgorithm):
             return approx_kl(log_ratio).item()
 
         kl = kl_of()
-        if self.target_kl_schedule is not None and theta_old is not None:
-            target_kl = self.target_kl_schedule(self._current_progress_remaining)
+        if target_kl is not None and theta_old is not None:
             kl, step_fraction = bound_step_kl(actor_params, theta_old, kl_of, kl, target_kl)
             self.logger.record("train/target_kl", target_kl)
             self.logger.record("train/step_fraction", step_fraction)

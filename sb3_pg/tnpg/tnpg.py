@@ -150,7 +150,7 @@ class TNPG(PolicyGradientAlgorithm):
         check_unit_interval("gae_lambda", gae_lambda)
         if not callable(target_kl):
             check_positive_finite("target_kl", target_kl)
-            CheckedSchedule("target_kl", target_kl, MAX_TARGET_KL)
+        CheckedSchedule("target_kl", target_kl, MAX_TARGET_KL)  # a schedule: checked at its start and end
         check_positive_finite("cg_damping", cg_damping)
         if cg_damping > MAX_CG_DAMPING:
             raise ValueError(
@@ -220,8 +220,6 @@ class TNPG(PolicyGradientAlgorithm):
     def _setup_lr_schedule(self) -> None:
         # learning_rate: the critic's step size here
         super()._setup_lr_schedule()
-        # delta, a constant or a schedule, checked the same way
-        self.target_kl_schedule = CheckedSchedule("target_kl", self.target_kl, MAX_TARGET_KL)
         self._warned_small_steps = False
 
     def _policy_step(self, observations: Any, actions: th.Tensor, advantages: th.Tensor, old_log_prob: th.Tensor) -> None:
@@ -282,7 +280,8 @@ class TNPG(PolicyGradientAlgorithm):
             raise FloatingPointError(
                 f"Non-finite policy gradient at update {self._n_updates + 1}: the parameters were left unchanged. {cause}."
             )
-        target_kl = self.target_kl_schedule(self._current_progress_remaining)
+        # delta, a constant or a schedule, read and checked at each update (a value set on a built model takes effect)
+        target_kl = CheckedSchedule("target_kl", self.target_kl, MAX_TARGET_KL)(self._current_progress_remaining)
         step = natural_step(gradient, fisher_product, target_kl, cg_max_steps=self.cg_max_steps)
 
         # Kept only for the step check, which may undo the step
