@@ -353,16 +353,14 @@ def aggregate_scores(table: pd.DataFrame, reference: dict, envs: Sequence[str]) 
 
 
 def improvement_estimates(table: pd.DataFrame, reference: dict) -> list[tuple[str, str, list[str], tuple]]:
-    """P(ours > counterpart) (``rliable.metrics.probability_of_improvement``) over the envs both ran, with its 95% CI."""
-    from rliable import metrics
-
+    """P(ours > counterpart) (:func:`report_common.probability_of_improvement`) over the envs both ran, with its CI."""
     results = []
     for ours, theirs in IMPROVEMENT_PAIRS:
         envs = [env for env in CLASSIC if {ours, theirs} <= set(table[table.env == env].name)]
         if envs:
             x, y = (normalised_finals(table, algo, envs, reference) for algo in (ours, theirs))
             assert x is not None and y is not None
-            results.append((ours, theirs, envs, interval_estimate([x, y], metrics.probability_of_improvement)))
+            results.append((ours, theirs, envs, interval_estimate([x, y], report_common.probability_of_improvement)))
     return results
 
 
@@ -391,10 +389,8 @@ def results_blocks(table: pd.DataFrame, stored: dict) -> dict[str, str]:
 
 
 def iqm_estimate(scores: np.ndarray) -> tuple[float, float, float]:
-    """IQM with its 95% CI (``rliable.metrics.aggregate_iqm``) of runs x tasks."""
-    from rliable import metrics
-
-    return interval_estimate(scores, metrics.aggregate_iqm)
+    """IQM with its 95% CI (:func:`report_common.iqm`, rliable's ``aggregate_iqm``) of runs x tasks."""
+    return interval_estimate(scores, report_common.iqm)
 
 
 def blocks(zoo: pd.DataFrame, table: pd.DataFrame, results_dir: Path) -> dict[tuple[str, str], str]:

@@ -58,6 +58,21 @@ def test_repository_tables_match_stored_runs(capsys: pytest.CaptureFixture):
     assert "every results table and fact matches the stored results" in out
 
 
+@pytest.mark.parametrize("n_runs", [1, 2, 5, 10, 13, 40])
+def test_aggregates_are_rliable_s(n_runs: int):
+    """The IQM and the probability of improvement are rliable's, to the last bit (ties and equal columns included)."""
+    from rliable import metrics
+
+    rng = np.random.default_rng(n_runs)
+    for tasks in (1, 3):
+        x, y = rng.normal(size=(n_runs, tasks)), rng.normal(size=(n_runs + 3, tasks))
+        tied_x, tied_y = rng.integers(0, 3, size=x.shape).astype(float), rng.integers(0, 3, size=y.shape).astype(float)
+        assert report_common.iqm(x) == metrics.aggregate_iqm(x)
+        assert report_common.iqm(tied_y) == metrics.aggregate_iqm(tied_y)
+        for first, second in ((x, y), (tied_x, tied_y), (x, x), (tied_x, tied_x[::-1])):
+            assert report_common.probability_of_improvement(first, second) == metrics.probability_of_improvement(first, second)
+
+
 def changed_tables(err: str) -> set[str]:
     return {line.split(" differs")[0] for line in err.splitlines() if ": table <!-- results:" in line and " differs " in line}
 
