@@ -16,7 +16,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from torch.func import functional_call
 
 from sb3_pg import TNPG
-from sb3_pg.common.natural import fisher_vector_product_fn, mean_kl, natural_step
+from sb3_pg.common.natural import fisher_vector_product_fn, mean_kl, natural_step, skipped_because
 from sb3_pg.common.policies import SplitActorCriticPolicy
 from sb3_pg.envs import ScriptedEpisodeEnv, TabularMDPEnv
 
@@ -221,6 +221,13 @@ def test_a_failed_solve_skips_the_step():
     # A product that is not positive definite: CG ends on a direction of negative curvature
     step = natural_step(gradient, lambda v: th.stack([-v[0], v[1]]), target_kl=0.01, cg_max_steps=5)
     assert step.step_size == 0.0
+    assert "is not positive and finite" in skipped_because(step)
+    # An ill-conditioned system cut after one CG iteration: positive curvature, an ascent direction, and a residual
+    # |g - A x| of about 5 for |g| = 1, worse than no step
+    gradient = th.tensor([0.99**0.5, 0.1])
+    step = natural_step(gradient, lambda v: th.tensor([1.0, 100.0]) * v, target_kl=0.01, cg_max_steps=1)
+    assert step.step_size == 0.0 and step.quadratic_form > 0 and step.residual > 1
+    assert "relative residual is" in skipped_because(step) and "cg_max_steps" in skipped_because(step)
 
 
 @pytest.mark.parametrize(
@@ -257,6 +264,7 @@ def test_zero_gradient_skips_the_step():
     product, params = fisher_vector_product_fn(MeanKL(policy, observations)(), policy.actor_parameters(), damping=0.1)
     step = natural_step(th.zeros(sum(p.numel() for p in params)), product, target_kl=0.01)
     assert step.step_size == 0.0
+    assert skipped_because(step) == "the policy gradient is zero or not finite"
 
 
 def test_zero_advantages_skip_the_update_with_a_warning():
@@ -267,7 +275,7 @@ def test_zero_advantages_skip_the_update_with_a_warning():
         for param in model.policy.critic_parameters():
             param.zero_()
     actor = [param.detach().clone() for param in model.policy.actor_parameters()]
-    with pytest.warns(RuntimeWarning, match="policy step was skipped"):
+    with pytest.warns(RuntimeWarning, match=r"\(the policy gradient is zero or not finite\): the policy step was skipped"):
         model.learn(16)
     assert model.logger.name_to_value["train/skipped_steps"] == 1.0
     for param, old in zip(model.policy.actor_parameters(), actor):

@@ -129,6 +129,20 @@ def natural_step(
     return NaturalStep(direction, (2 * target_kl / quadratic_form) ** 0.5, quadratic_form, residual)
 
 
+def skipped_because(step: NaturalStep) -> str:
+    """Why :func:`natural_step` gave no step (``step_size`` 0), in words, for a warning."""
+    if math.isnan(step.residual) and math.isnan(step.quadratic_form):
+        return "the policy gradient is zero or not finite"
+    if not (step.quadratic_form > 0 and math.isfinite(step.quadratic_form)):
+        return f"x^T (F + damping I) x = {step.quadratic_form:.3g} is not positive and finite"
+    if step.residual > MAX_CG_RESIDUAL:
+        return (
+            f"conjugate gradient's relative residual is {step.residual:.3g}, above {MAX_CG_RESIDUAL} (no better than no "
+            "step): the solve did not converge in cg_max_steps; more steps or a larger cg_damping help"
+        )
+    return "conjugate gradient's solution is not an ascent direction or not finite"
+
+
 def add_to_parameters(params: Sequence[nn.Parameter], flat_update: th.Tensor) -> None:
     """theta <- theta + update, with the flat update split over the parameters in order."""
     start = 0

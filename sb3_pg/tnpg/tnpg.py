@@ -11,7 +11,7 @@ from stable_baselines3.common.utils import explained_variance
 from torch.nn.utils import parameters_to_vector, vector_to_parameters
 
 from sb3_pg.common.diagnostics import minibatch_gradient_samples, record_gradient_statistics
-from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, mean_kl, natural_step
+from sb3_pg.common.natural import add_to_parameters, fisher_vector_product_fn, mean_kl, natural_step, skipped_because
 from sb3_pg.common.on_policy import PolicyGradientAlgorithm, rollout_tensors
 from sb3_pg.common.policies import MultiInputSplitActorCriticPolicy, SplitActorCriticCnnPolicy, SplitActorCriticPolicy
 from sb3_pg.common.updates import critic_regression_step, standardize
@@ -290,8 +290,8 @@ class TNPG(PolicyGradientAlgorithm):
             add_to_parameters(params, step.step_size * step.direction)
         else:
             warnings.warn(
-                f"TNPG update {self._n_updates + 1}: no usable natural direction (zero gradient, x^T (F + damping I) x "
-                f"= {step.quadratic_form}, relative CG residual {step.residual:.3g}): the policy step was skipped",
+                f"TNPG update {self._n_updates + 1}: no usable natural direction ({skipped_because(step)}): the policy "
+                "step was skipped",
                 RuntimeWarning,
             )
 
