@@ -101,11 +101,11 @@ OTHER_ENVS = [
         "--tag acrobot-heldout2",
     ),
     (
-        "pendulum-heldout3",
+        "pendulum-heldout4",
         "Pendulum-v1",
         ["tnpg", "trpo", "ppo"],
         "python benchmarks/time_to_solve.py --env Pendulum-v1 --algos tnpg trpo ppo --seeds 100 101 102 "
-        "--stop-when-solved tnpg trpo ppo --tag pendulum-heldout3",
+        "--stop-when-solved tnpg trpo ppo --tag pendulum-heldout4",
     ),
     (
         "lunarlander-heldout",

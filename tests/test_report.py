@@ -94,7 +94,7 @@ def test_check_fails_naming_the_table_of_a_changed_run(copy_root: Path, capsys: 
     assert changed_tables(err) == {"docs/experiments.md: table <!-- results:runs -->"}
     assert "-| `reinforce-ep8-lr2e-3` | 0-4 |" in err and "+| `reinforce-ep8-lr2e-3` | 0-4 |" in err
     # A held-out run of a shipped block: README's table of what ships too
-    change_run(runs_dir / "tnpg-heldout4-kl0.005-300k_Pendulum-v1_65.json")
+    change_run(runs_dir / "tnpg-heldout6-kl-lin0.01_Pendulum-v1_105.json")
     status, err = check(capsys, copy_root)
     assert "README.md: table <!-- results:shipped -->" in changed_tables(err)
     assert "-| Pendulum-v1 (-200) | **TNPG** |" in err and "+| Pendulum-v1 (-200) | **TNPG** |" in err
