@@ -94,12 +94,12 @@ REPORTED = [
 # The other envs where we ship a block, against RL-Zoo's peers (docs/speed.md): time to solve only, all stopped when solved
 OTHER_ENVS = [
     (
-        "acrobot-heldout2",
+        "acrobot-heldout3",
         "Acrobot-v1",
         ["reinforce_baseline", "td_actor_critic", "tnpg", "a2c", "ppo"],
         "python benchmarks/time_to_solve.py --env Acrobot-v1 --algos reinforce_baseline td_actor_critic tnpg a2c ppo "
         "--seeds 100 101 102 103 104 --stop-when-solved reinforce_baseline td_actor_critic tnpg a2c ppo "
-        "--tag acrobot-heldout2",
+        "--tag acrobot-heldout3",
     ),
     (
         "pendulum-heldout4",
