@@ -83,6 +83,7 @@ def _heldout_cartpole(tag: str, first_seed: int, tianshou: bool = False) -> tupl
 
 
 REPORTED = [
+    _heldout_cartpole("heldout27", 2700, tianshou=True),
     _heldout_cartpole("heldout26", 2600, tianshou=True),
     _heldout_cartpole("heldout25", 2500, tianshou=True),
     # Tianshou's runs of heldout23 failed after training (its environment lacked SB3, which machine() then imported)
